@@ -1,0 +1,30 @@
+/* STS calls (query protocol). */
+#ifndef TP_STS_H
+#define TP_STS_H
+
+#include "aws/client.h"
+#include "aws/creds.h"
+
+typedef struct tp_identity {
+	char account[16];
+	char arn[512];
+	char user_id[256];
+} tp_identity;
+
+/* GetCallerIdentity. */
+int tp_sts_get_caller_identity(tp_aws_client *c, tp_identity *out);
+
+/*
+ * AssumeRole: temporary credentials of `role_arn` into `out` (caller
+ * releases), with expiration and account id filled. `external_id` may be
+ * NULL; duration_s 0 = 3600.
+ */
+int tp_sts_assume_role(tp_aws_client *c, tp_creds *out, const char *role_arn,
+		       const char *session_name, const char *external_id, int duration_s);
+
+/* AssumeRoleWithWebIdentity (call through an anonymous client). */
+int tp_sts_assume_role_with_web_identity(tp_aws_client *c, tp_creds *out,
+					 const char *role_arn, const char *session_name,
+					 const char *token, int duration_s);
+
+#endif
