@@ -47,9 +47,11 @@ typedef struct tp_sigv4_opts {
 	int s3;                      /* no path normalisation, no double encoding */
 	int content_sha256_header;   /* add x-amz-content-sha256 (S3 always wants it) */
 	unsigned expires;            /* presign only: X-Amz-Expires seconds; 0 = 3600 */
+	int keep_path;               /* no path normalisation, but still double
+				      * encoding unless s3 (AWS suite "normalize": false) */
 } tp_sigv4_opts;
 
-#define TP_SIGV4_OPTS_INIT { NULL, NULL, 0, 0, 0, 0 }
+#define TP_SIGV4_OPTS_INIT { NULL, NULL, 0, 0, 0, 0, 0 }
 
 typedef struct tp_sigv4_creds {
 	const char *access_key_id;
@@ -71,12 +73,15 @@ typedef struct tp_sigv4_out {
 	char amz_date[17];           /* "20150830T123600Z" */
 	tp_buf authorization;        /* header signing: the Authorization value */
 	tp_buf query;                /* presigning: the signed query string */
-	tp_header add_headers[4];    /* point into this struct; valid until release */
+	tp_header add_headers[4];    /* point into this struct; valid until release
+				      * or the next signature with it */
 	size_t nadd_headers;
 	char payload_hash[65];
+	tp_buf security_token;       /* the copy of the token add_headers points to */
 } tp_sigv4_out;
 
-#define TP_SIGV4_OUT_INIT { TP_BUF_INIT, TP_BUF_INIT, "", "", TP_BUF_INIT, TP_BUF_INIT, {{0, 0}}, 0, "" }
+#define TP_SIGV4_OUT_INIT { TP_BUF_INIT, TP_BUF_INIT, "", "", TP_BUF_INIT, TP_BUF_INIT, \
+			    {{0, 0}}, 0, "", TP_BUF_INIT }
 
 /*
  * Sign by header. Returns 0, or -1 with TP_EINVAL on a malformed request
@@ -99,6 +104,15 @@ void tp_sigv4_out_release(tp_sigv4_out *out);
 
 /* URI-encode per SigV4 (unreserved A-Za-z0-9-._~ kept); '/' kept if keep_slash. */
 int tp_sigv4_uri_encode(tp_buf *out, const char *s, size_t len, int keep_slash);
+
+/*
+ * The signing key for (secret, date8 "20150830", region, service): from the
+ * cache, or derived and cached. Returns 1 when it came from the cache, 0 when
+ * it was derived, -1 on error (error set). For tests and callers that sign
+ * something other than an HTTP request.
+ */
+int tp_sigv4_signing_key(unsigned char key[32], const char *secret, const char *date8,
+			 const char *region, const char *service);
 
 /* Drop every cached signing key (tests, credential rotation). */
 void tp_sigv4_cache_clear(void);
