@@ -4,3 +4,16 @@
 # so a clone anywhere can run it; test_sigv4_suite DIR runs any copy of it.
 tp_test(test_sigv4_suite ${CMAKE_CURRENT_SOURCE_DIR}/sigv4_suite.c
         LABELS unit ARGS ${CMAKE_CURRENT_SOURCE_DIR}/sigv4/v4)
+
+# Differential test against botocore's signer (the oracle): random requests
+# signed by both, compared (tests/sigv4_differential.py says what it covers).
+find_package(Python3 COMPONENTS Interpreter)
+add_executable(sigv4_sign_stdin ${CMAKE_CURRENT_SOURCE_DIR}/sigv4_sign_stdin.c)
+target_link_libraries(sigv4_sign_stdin PRIVATE tp_aws)
+if(Python3_Interpreter_FOUND)
+  add_test(NAME test_sigv4_differential
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/sigv4_differential.py
+                   --driver $<TARGET_FILE:sigv4_sign_stdin>)
+  set_tests_properties(test_sigv4_differential PROPERTIES
+    LABELS unit TIMEOUT 300 SKIP_RETURN_CODE 77)
+endif()
