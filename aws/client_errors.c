@@ -109,8 +109,19 @@ static const char *status_code(long status)
 
 void tp_aws_fault_parse(tp_aws_fault *f, tp_protocol protocol, const tp_http_response *resp)
 {
+	const char *b = tp_buf_cstr(&resp->body);
+	int json = protocol == TP_PROTO_JSON || protocol == TP_PROTO_REST_JSON;
+
 	memset(f, 0, sizeof(*f));
-	if (protocol == TP_PROTO_JSON || protocol == TP_PROTO_REST_JSON)
+	/* Trust the body over the protocol: gateways and emulators answer
+	 * auth failures of JSON services in XML, and the reverse happens. */
+	while (*b == ' ' || *b == '\n' || *b == '\r' || *b == '\t')
+		b++;
+	if (*b == '<')
+		json = 0;
+	else if (*b == '{')
+		json = 1;
+	if (json)
 		parse_json(f, resp);
 	else if (resp->body.len)
 		parse_xml(f, resp);

@@ -48,7 +48,7 @@ void tp_aws_fault_parse(tp_aws_fault *f, tp_protocol protocol, const tp_http_res
 /* TP_ENOTFOUND / TP_EAUTH / TP_ETHROTTLED / TP_EAWS for an AWS error code. */
 int tp_aws_fault_class(const tp_aws_fault *f, long status);
 
-/* application/x-www-form-urlencoded encoding of `params` into `out`. */
+/* Append `params` form-encoded to `out` ('&'-separated from what is there). */
 void tp_params_encode(tp_buf *out, const tp_params *params);
 
 #endif

@@ -25,10 +25,7 @@ int tp_aws_query(tp_aws_client *c, xmlDocPtr *out, const char *service,
 		goto done;
 	}
 	tp_buf_addf(&body, "Action=%s&Version=%s", action, w.svc->api_version);
-	if (params && params->n) {
-		tp_buf_addc(&body, '&');
-		tp_params_encode(&body, params);
-	}
+	tp_params_encode(&body, params);   /* appends "&k=v" pairs */
 	w.body = body.ptr;
 	w.body_len = body.len;
 	tp_wire_add_header(&w, "Content-Type", FORM_TYPE);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "aws/util.h"
@@ -22,12 +23,27 @@ struct tp_test_httpd {
 	pthread_t thread;
 	atomic_int stop;
 	atomic_int count;
+	atomic_int active;           /* connection threads still running */
+	pthread_mutex_t handler_lock; /* handlers run one at a time */
 	tp_test_handler handler;
 	void *ctx;
 };
 
-/* Read one request from `fd` into req; 0 ok, -1 closed/broken. */
-static int read_request(int fd, tp_test_http_req *req, char *buf, size_t size, size_t *have)
+/* read() that gives up when the server stops (the socket has a 100 ms timeout). */
+static ssize_t read_some(atomic_int *stop, int fd, char *p, size_t n)
+{
+	for (;;) {
+		ssize_t r = read(fd, p, n);
+		if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+			return r;
+		if (atomic_load(stop))
+			return -1;
+	}
+}
+
+/* Read one request from `fd` into req; 0 ok, -1 closed/broken/stopping. */
+static int read_request(atomic_int *stop, int fd, tp_test_http_req *req, char *buf,
+			size_t size, size_t *have)
 {
 	char *end;
 	size_t hlen, need;
@@ -39,7 +55,7 @@ static int read_request(int fd, tp_test_http_req *req, char *buf, size_t size, s
 		end = strstr(buf, "\r\n\r\n");
 		if (end)
 			break;
-		ssize_t n = read(fd, buf + *have, size - 1 - *have);
+		ssize_t n = read_some(stop, fd, buf + *have, size - 1 - *have);
 		if (n <= 0)
 			return -1;
 		*have += (size_t)n;
@@ -62,7 +78,7 @@ static int read_request(int fd, tp_test_http_req *req, char *buf, size_t size, s
 	if (need >= size)
 		return -1;
 	while (*have < need) {
-		ssize_t n = read(fd, buf + *have, size - 1 - *have);
+		ssize_t n = read_some(stop, fd, buf + *have, size - 1 - *have);
 		if (n <= 0)
 			return -1;
 		*have += (size_t)n;
@@ -91,7 +107,7 @@ static const char *reason(int status)
 static void write_all(int fd, const char *p, size_t n)
 {
 	while (n > 0) {
-		ssize_t w = write(fd, p, n);
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
 		if (w <= 0)
 			return;
 		p += w;
@@ -110,11 +126,15 @@ static void reset(int fd)
 /* Serve one connection until the peer closes or a fault ends it. */
 static void serve(struct tp_test_httpd *s, int fd)
 {
-	static _Thread_local char buf[1 << 20];
+	static _Thread_local char buf[1 << 18];
 	size_t have = 0;
 	tp_test_http_req req;
 
-	while (!atomic_load(&s->stop) && read_request(fd, &req, buf, sizeof(buf), &have) == 0) {
+	struct timeval tv = { 0, 100000 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (!atomic_load(&s->stop) &&
+	       read_request(&s->stop, fd, &req, buf, sizeof(buf), &have) == 0) {
 		tp_test_reply r;
 		char head[4096];
 		size_t blen;
@@ -122,7 +142,9 @@ static void serve(struct tp_test_httpd *s, int fd)
 		memset(&r, 0, sizeof(r));
 		r.status = 200;
 		atomic_fetch_add(&s->count, 1);
+		pthread_mutex_lock(&s->handler_lock);
 		s->handler(s->ctx, &req, &r);
+		pthread_mutex_unlock(&s->handler_lock);
 		free(req.body);
 		if (r.delay_ms)
 			tp_sleep_ms(r.delay_ms);
@@ -145,19 +167,49 @@ static void serve(struct tp_test_httpd *s, int fd)
 	close(fd);
 }
 
+struct conn {
+	struct tp_test_httpd *s;
+	int fd;
+};
+
+static void *conn_main(void *arg)
+{
+	struct conn *c = arg;
+
+	serve(c->s, c->fd);
+	atomic_fetch_sub(&c->s->active, 1);
+	free(c);
+	return NULL;
+}
+
+/* Accept loop: one detached thread per connection, so a slow reply does not
+ * hold up the client's retry on a new connection. */
 static void *run(void *arg)
 {
 	struct tp_test_httpd *s = arg;
 
 	while (!atomic_load(&s->stop)) {
 		struct pollfd p = { s->fd, POLLIN, 0 };
+		struct conn *c;
+		pthread_t t;
 		int fd;
 
 		if (poll(&p, 1, 100) <= 0)
 			continue;
-		fd = accept(s->fd, NULL, NULL);
-		if (fd >= 0)
-			serve(s, fd);
+		fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		c = tp_xmalloc(sizeof(*c));
+		c->s = s;
+		c->fd = fd;
+		atomic_fetch_add(&s->active, 1);
+		if (pthread_create(&t, NULL, conn_main, c) != 0) {
+			atomic_fetch_sub(&s->active, 1);
+			close(fd);
+			free(c);
+			continue;
+		}
+		pthread_detach(t);
 	}
 	return NULL;
 }
@@ -186,6 +238,7 @@ tp_test_httpd *tp_test_httpd_start(tp_test_handler handler, void *ctx)
 	snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%d", s->port);
 	s->handler = handler;
 	s->ctx = ctx;
+	pthread_mutex_init(&s->handler_lock, NULL);
 	pthread_create(&s->thread, NULL, run, s);
 	return s;
 }
@@ -212,7 +265,12 @@ void tp_test_httpd_stop(tp_test_httpd *s)
 	atomic_store(&s->stop, 1);
 	shutdown(s->fd, SHUT_RDWR);
 	pthread_join(s->thread, NULL);
+	/* Connection threads end when their client closes or on `stop`
+	 * after the current request; wait for them. */
+	while (atomic_load(&s->active) > 0)
+		tp_sleep_ms(5);
 	close(s->fd);
+	pthread_mutex_destroy(&s->handler_lock);
 	free(s);
 }
 

@@ -1,0 +1,20 @@
+/*
+ * The local AWS for integration tests: tp_local (aws/local.h) with a test
+ * failure, not a skip, when moto is missing.
+ */
+#ifndef TP_TEST_MOTO_H
+#define TP_TEST_MOTO_H
+
+#include "aws/client.h"
+#include "aws/local.h"
+
+/*
+ * Start moto (auth: signature checking; accounts: organization members).
+ * Fails the current test with a message saying how to install moto.
+ */
+tp_local *tp_test_moto_start(int auth, int accounts);
+
+/* A client for the local AWS with its keys (max_attempts 1 unless given). */
+tp_aws_client *tp_test_moto_client(const tp_local *l, int max_attempts);
+
+#endif
