@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "aws/buf.h"
 #include "aws/util.h"
 
 tp_resource *tp_resource_new(const tp_resource_type *t, const char *region, const char *id)
@@ -44,16 +43,14 @@ void tp_resource_add_tag(tp_resource *r, const char *key, const char *value)
 
 void tp_resource_skip(tp_resource *r, const char *fmt, ...)
 {
-	tp_buf b = TP_BUF_INIT;
 	va_list ap;
 	char tmp[512];
 
 	va_start(ap, fmt);
 	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	tp_buf_adds(&b, tmp);
 	free(r->skip_reason);
-	r->skip_reason = tp_buf_detach(&b);
+	r->skip_reason = tp_xstrdup(tmp);
 }
 
 const char *tp_resource_tag(const tp_resource *r, const char *key)
