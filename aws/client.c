@@ -44,6 +44,8 @@ static const char *default_region(void)
 
 	if (!r || !*r)
 		r = getenv("AWS_DEFAULT_REGION");
+	if (!r || !*r)
+		r = tp_profile_region();
 	return r && *r ? r : "us-east-1";
 }
 

@@ -61,16 +61,21 @@ tp_cred_provider *tp_creds_static(const char *access_key_id,
 tp_cred_provider *tp_creds_cached(tp_cred_provider *inner);
 
 /*
- * The default chain, in the AWS CLI's order: environment variables;
- * AWS_PROFILE (or "default") from the shared config and credentials files
- * (static keys, role_arn + source_profile / credential_source -> AssumeRole,
- * web_identity_token_file, credential_process); web identity from
- * AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN -> AssumeRoleWithWebIdentity;
- * container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI / _RELATIVE_URI
- * with AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]); IMDSv2.
+ * The default chain, in the AWS CLI's (botocore's) order: environment
+ * variables; then AWS_PROFILE (or "default") from the shared config and
+ * credentials files: role_arn + source_profile / credential_source ->
+ * AssumeRole, then web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN,
+ * each falling back to the profile's web_identity_token_file / role_arn)
+ * -> AssumeRoleWithWebIdentity, then static keys of the credentials file,
+ * credential_process, static keys of the config file; then container
+ * credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI / _RELATIVE_URI with
+ * AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]); then IMDSv2.
  *
  * Returns a cached provider. When no source has credentials, `load` fails
- * with TP_EAUTH and a message listing every source tried.
+ * with TP_EAUTH and a message listing every source tried. A malformed file
+ * ("~/.aws/config:7: ...") or an AWS_PROFILE that is in neither file fails
+ * with TP_EINVAL; a source that is configured but fails (a credential_process
+ * exiting non-zero, a refused AssumeRole) stops the chain with its error.
  */
 tp_cred_provider *tp_creds_default_chain(void);
 
@@ -82,5 +87,44 @@ tp_cred_provider *tp_creds_default_chain(void);
 tp_cred_provider *tp_creds_assume_role(tp_cred_provider *source, const char *region,
 				       const char *role_arn, const char *session_name,
 				       const char *external_id, int duration_s);
+
+/*
+ * Constructors of single sources, each cached like the chain. Providers of
+ * the chain's sources that find nothing fail their `load` with TP_ENOTFOUND.
+ */
+
+/* AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION (re-read on refresh). */
+tp_cred_provider *tp_creds_env(void);
+
+/*
+ * Profile `profile` of the shared files, as `aws --profile NAME` resolves
+ * it: the profile's sources first (environment keys do not count), then
+ * container credentials and IMDS. A profile in neither file fails `load`
+ * with TP_EINVAL.
+ */
+tp_cred_provider *tp_creds_profile(const char *profile);
+
+/*
+ * The AWS CLI's credential_process: runs `command` with /bin/sh -c (stdin
+ * and stderr inherited) and reads its JSON from stdout. `profile` names it
+ * in messages (may be NULL).
+ */
+tp_cred_provider *tp_creds_process(const char *command, const char *profile);
+
+/*
+ * AssumeRoleWithWebIdentity (unsigned) in `region` (NULL = the default
+ * region) with the token read from `token_file` on every refresh;
+ * `session_name` NULL = "tidepool-session-<epoch>".
+ */
+tp_cred_provider *tp_creds_web_identity(const char *region, const char *role_arn,
+					const char *token_file, const char *session_name);
+
+/*
+ * The selected profile's `region` from the shared files (AWS_PROFILE, else
+ * "default"), or NULL when there is none or a file cannot be read (the
+ * error is reported by the chain, not here; the error state is unchanged).
+ * The string lives in a per-thread buffer until the next call.
+ */
+const char *tp_profile_region(void);
 
 #endif
