@@ -1,0 +1,172 @@
+/*
+ * The scheduler: which suite runs next on which account. Pure logic: no
+ * I/O, no threads, no clock reads beyond the injected one, so the same code
+ * runs `tidepool run` and the simulation of bench/sim in virtual time.
+ *
+ * The driver feeds it events (an account was leased, a suite finished,
+ * stacks were deployed) and asks it for actions until it says IDLE:
+ *
+ *   tp_sched_action a;
+ *   while (tp_sched_next(s, &a) == 0 && a.kind != TP_SCHED_IDLE) {
+ *       switch (a.kind) {
+ *       case TP_SCHED_LEASE:   lease one account (score candidates with
+ *                              tp_sched_lease_score), then call
+ *                              tp_sched_account_leased or tp_sched_lease_failed;
+ *       case TP_SCHED_RUN:     deploy what a.suite needs on a.account, run it,
+ *                              then call tp_sched_suite_done;
+ *       case TP_SCHED_RELEASE: release a.account to the cleaner;
+ *       case TP_SCHED_DONE:    every suite has a final result.
+ *       }
+ *   }
+ *
+ * Policy (DESIGN.md, "The scheduler"):
+ *   - at most max_accounts accounts are leased at once, and never more than
+ *     there are suites left to start;
+ *   - a leased account runs one suite at a time and, when it is free, takes
+ *     the pending suite that fits it best: the one with the largest
+ *     expected duration minus the deploy time it would need on that account
+ *     (stacks already there at the right hash cost nothing). Longest first
+ *     keeps the makespan short; the deploy term is the affinity;
+ *   - a failed suite with retries left is retried on a different account
+ *     (the same one only when no other can be had); a pass after a failure
+ *     is flaky;
+ *   - with fail_fast, the first final failure stops new starts;
+ *   - an idle account with nothing left to start is released at once.
+ *
+ * Cost: suites that need the same stacks at the same hashes form a group;
+ * choosing a suite for an account is O(groups) with per-(account, group)
+ * deploy costs cached until that account's stacks change.
+ *
+ * Not thread-safe: one driver thread owns a tp_sched.
+ */
+#ifndef TP_SCHED_H
+#define TP_SCHED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct tp_sched tp_sched;
+
+/* A stack at a content hash. */
+typedef struct tp_stack_ref {
+	const char *name;
+	const char *hash;
+} tp_stack_ref;
+
+typedef struct tp_sched_suite {
+	const char *name;            /* copied */
+	int64_t expected_ms;         /* from history (tp_history) or the mean */
+	const tp_stack_ref *stacks;  /* every stack it needs (with depends_on), copied */
+	size_t nstacks;
+	int retries;                 /* extra attempts after a failure */
+} tp_sched_suite;
+
+typedef struct tp_sched_opts {
+	int max_accounts;            /* -j; >= 1 */
+	int fail_fast;
+	/* Deploy time of a stack that is missing or at another hash (ms); NULL = 60 s each. */
+	int64_t (*stack_deploy_ms)(void *ctx, const char *stack);
+	void *ctx;
+	/* The clock (ms); NULL = none (then start/end times are 0). */
+	int64_t (*now_ms)(void *ctx);
+} tp_sched_opts;
+
+#define TP_SCHED_OPTS_INIT { 1, 0, NULL, NULL, NULL }
+
+typedef enum tp_sched_kind {
+	TP_SCHED_IDLE = 0,  /* nothing to do until the next event */
+	TP_SCHED_LEASE,     /* lease one more account */
+	TP_SCHED_RUN,       /* run .suite (attempt .attempt) on .account */
+	TP_SCHED_RELEASE,   /* release .account */
+	TP_SCHED_DONE       /* every suite has its final result, every account released */
+} tp_sched_kind;
+
+typedef struct tp_sched_action {
+	tp_sched_kind kind;
+	int suite;          /* index from tp_sched_add_suite */
+	int account;        /* handle given to tp_sched_account_leased */
+	int attempt;        /* 1-based */
+} tp_sched_action;
+
+typedef enum tp_sched_result {
+	TP_SCHED_PASSED = 0,
+	TP_SCHED_FAILED,     /* the suite failed (exit code, timeout) */
+	TP_SCHED_ERROR,      /* infrastructure: deploy failed, could not start */
+	TP_SCHED_SKIPPED     /* never started (fail-fast, interrupt) */
+} tp_sched_result;
+
+tp_sched *tp_sched_new(const tp_sched_opts *opts);
+void tp_sched_free(tp_sched *s);
+
+/* Add a suite before the first tp_sched_next; returns its index. */
+int tp_sched_add_suite(tp_sched *s, const tp_sched_suite *suite);
+
+/*
+ * Account `account` (a handle of the driver's choosing, >= 0, unique while
+ * leased) was leased; `stacks` are what the store recorded as deployed
+ * there (copied).
+ */
+void tp_sched_account_leased(tp_sched *s, int account, const tp_stack_ref *stacks, size_t n);
+
+/* The LEASE could not be satisfied (pool exhausted): no more LEASE actions
+ * until an account is released or the driver calls tp_sched_lease_retry. */
+void tp_sched_lease_failed(tp_sched *s);
+void tp_sched_lease_retry(tp_sched *s);
+
+/* Stacks now deployed on `account` at these hashes (after a deploy). */
+void tp_sched_stacks_deployed(tp_sched *s, int account, const tp_stack_ref *stacks, size_t n);
+
+/* The RUN of `suite` on its account ended. */
+void tp_sched_suite_done(tp_sched *s, int suite, tp_sched_result result);
+
+/* Stop starting suites (Ctrl-C): pending ones end SKIPPED. */
+void tp_sched_stop(tp_sched *s);
+
+/* The next action. Returns 0 (always; the kind says what). */
+int tp_sched_next(tp_sched *s, tp_sched_action *out);
+
+/*
+ * How much `stacks` (an account's recorded deployments) helps the suites
+ * not yet started: the deploy time it saves summed over them. Higher is
+ * better; the driver leases the best-scoring free account.
+ */
+int64_t tp_sched_lease_score(const tp_sched *s, const tp_stack_ref *stacks, size_t n);
+
+/* ---- results ----------------------------------------------------------- */
+
+typedef struct tp_sched_suite_state {
+	const char *name;
+	tp_sched_result result;   /* meaningful once final */
+	int final;                /* no more attempts will run */
+	int attempts;
+	int flaky;                /* failed, then passed on a retry */
+	int account;              /* account of the last attempt, -1 if none */
+	int64_t started_ms, ended_ms; /* of the last attempt */
+} tp_sched_suite_state;
+
+size_t tp_sched_suite_count(const tp_sched *s);
+void tp_sched_suite_get(const tp_sched *s, int suite, tp_sched_suite_state *out);
+
+typedef struct tp_sched_counts {
+	int pending;              /* not started yet (incl. waiting retries) */
+	int running;
+	int passed;
+	int failed;               /* final failures and errors */
+	int skipped;
+	int accounts;             /* leased now */
+	int64_t remaining_ms;     /* expected work not yet started */
+} tp_sched_counts;
+
+void tp_sched_counts_get(const tp_sched *s, tp_sched_counts *out);
+
+/*
+ * Shard selection: split suites 0..n-1 with durations expected_ms into
+ * `shards` bins, longest first onto the least-loaded bin (ties: lower bin,
+ * then name order), so shards finish together. in_shard[i] is set to 1 for
+ * the suites of shard `index` (0-based), 0 otherwise. Deterministic: the
+ * same inputs give the same split on every machine.
+ */
+void tp_sched_shard(const char *const *names, const int64_t *expected_ms, size_t n,
+		    int index, int shards, int *in_shard);
+
+#endif
