@@ -13,9 +13,7 @@
  */
 #include "aws/sigv4.h"
 
-#include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "aws/error.h"
 #include "aws/sigv4_internal.h"
@@ -47,16 +45,6 @@ static void out_reset(tp_sigv4_out *out)
 	out->nadd_headers = 0;
 }
 
-static int has_host(const tp_sigv4_request *req)
-{
-	size_t i;
-
-	for (i = 0; i < req->nheaders; i++)
-		if (req->headers[i].name && strcasecmp(req->headers[i].name, "host") == 0)
-			return 1;
-	return 0;
-}
-
 static int check(const tp_sigv4_request *req, const tp_sigv4_creds *creds,
 		 const tp_sigv4_opts *opts)
 {
@@ -66,24 +54,61 @@ static int check(const tp_sigv4_request *req, const tp_sigv4_creds *creds,
 		return tp_error_set(TP_EINVAL, "SigV4: no access key id or secret key");
 	if (!opts || !opts->service || !opts->region)
 		return tp_error_set(TP_EINVAL, "SigV4: no service or region to sign for");
-	if (!has_host(req))
-		return tp_error_set(TP_EINVAL, "SigV4: %s %s has no Host header",
-				    req->method, req->path ? req->path : "/");
+	if (req->nheaders && !req->headers)
+		return tp_error_set(TP_EINVAL, "SigV4: %zu headers but no array", req->nheaders);
 	return 0;
 }
 
+/* Two digits of v at p. */
+static void put2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+/*
+ * "20150830T123600Z", remembered per thread: a busy signer formats each
+ * second once.
+ */
 static int set_date(tp_sigv4_out *out, struct job *j)
 {
 	time_t now = j->opts->now ? j->opts->now : tp_time_now();
+	tp_sigv4__tls *t = j->t;
 	struct tm tm;
 
-	if (!gmtime_r(&now, &tm) ||
-	    strftime(out->amz_date, sizeof(out->amz_date), "%Y%m%dT%H%M%SZ", &tm) != 16)
-		return tp_error_set(TP_EINVAL, "SigV4: cannot format signing time %lld",
-				    (long long)now);
-	memcpy(j->date8, out->amz_date, 8);
+	if (now != t->date_time || !t->date[0]) {
+		if (!gmtime_r(&now, &tm) || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900)
+			return tp_error_set(TP_EINVAL, "SigV4: signing time %lld out of range",
+					    (long long)now);
+		put2(t->date, (tm.tm_year + 1900) / 100);
+		put2(t->date + 2, tm.tm_year + 1900);
+		put2(t->date + 4, tm.tm_mon + 1);
+		put2(t->date + 6, tm.tm_mday);
+		t->date[8] = 'T';
+		put2(t->date + 9, tm.tm_hour);
+		put2(t->date + 11, tm.tm_min);
+		put2(t->date + 13, tm.tm_sec);
+		t->date[15] = 'Z';
+		t->date[16] = '\0';
+		t->date_time = now;
+	}
+	memcpy(out->amz_date, t->date, sizeof(out->amz_date));
+	memcpy(j->date8, t->date, 8);
 	j->date8[8] = '\0';
 	return 0;
+}
+
+/* t->scope = "20150830/us-east-1/service/aws4_request" */
+static int set_scope(struct job *j)
+{
+	tp_buf *b = &j->t->scope;
+
+	tp_buf_reset(b);
+	if (tp_buf_add(b, j->date8, 8) < 0 || tp_buf_addc(b, '/') < 0 ||
+	    tp_buf_adds(b, j->opts->region) < 0 || tp_buf_addc(b, '/') < 0 ||
+	    tp_buf_adds(b, j->opts->service) < 0)
+		return -1;
+	return tp_buf_add(b, "/aws4_request", 13);
 }
 
 static int set_payload_hash(tp_sigv4_out *out, const struct job *j)
@@ -115,62 +140,87 @@ static int begin(tp_sigv4_out *out, struct job *j, const tp_sigv4_request *req,
 	j->opts = opts;
 	j->token = creds->session_token && *creds->session_token ? creds->session_token : NULL;
 	j->t = tp_sigv4__tls_get();
-	if (!j->t || set_date(out, j) < 0 || set_payload_hash(out, j) < 0)
+	if (!j->t || set_date(out, j) < 0 || set_scope(j) < 0 || set_payload_hash(out, j) < 0)
 		return -1;
 	return 0;
 }
 
-/*
- * Header signing sets these itself; a caller's copy (from a previous
- * signature, say) would be signed twice with different values.
- */
-static int replaced_by_signer(const char *name, const struct job *j)
+static int lname_is(const tp_sigv4__hdr *h, const char *lname, size_t len)
 {
-	return strcasecmp(name, "x-amz-date") == 0 ||
-	       strcasecmp(name, "authorization") == 0 ||
-	       (j->token && strcasecmp(name, "x-amz-security-token") == 0) ||
-	       (j->opts->content_sha256_header &&
-		strcasecmp(name, "x-amz-content-sha256") == 0);
+	return h->lname_len == len && memcmp(h->lname, lname, len) == 0;
 }
 
+#define LNAME_IS(h, lit) lname_is((h), lit, sizeof(lit) - 1)
+
 /*
- * Canonical headers and signed-header list (into t->headers and
- * t->signed_list) of the caller's headers, minus those the signer replaces
- * when `replace`, plus `extra`.
+ * Header signing sets these itself; a caller's copy (from a previous
+ * attempt, say) would otherwise be signed twice with different values.
  */
-static int build_headers(struct job *j, int replace, const tp_header *extra, size_t nextra)
+static int replaced_by_signer(const tp_sigv4__hdr *h, const struct job *j)
+{
+	return LNAME_IS(h, "x-amz-date") || LNAME_IS(h, "authorization") ||
+	       (j->token && LNAME_IS(h, "x-amz-security-token")) ||
+	       (j->opts->content_sha256_header && LNAME_IS(h, "x-amz-content-sha256"));
+}
+
+/* The caller's headers then `extra`, names lower-cased, in t->hdrs. */
+static int gather_headers(struct job *j, const tp_header *extra, size_t nextra, size_t *n)
 {
 	const tp_sigv4_request *req = j->req;
 	tp_sigv4__tls *t = j->t;
-	size_t i, n = 0, need = req->nheaders + nextra;
+	size_t i, k = 0, need = req->nheaders + nextra;
 
 	if (need > t->hdrs_alloc) {
 		t->hdrs = tp_xrealloc(t->hdrs, need * sizeof(*t->hdrs));
 		t->hdrs_alloc = need;
 	}
-	for (i = 0; i < req->nheaders; i++) {
-		const tp_header *h = &req->headers[i];
+	for (i = 0; i < need; i++) {
+		const tp_header *h = i < req->nheaders ? &req->headers[i]
+						       : &extra[i - req->nheaders];
 
-		if (!h->name || (replace && replaced_by_signer(h->name, j)))
+		if (!h->name)
 			continue;
-		t->hdrs[n].lname = h->name;
-		t->hdrs[n].value = h->value;
-		t->hdrs[n].order = n;
-		n++;
+		t->hdrs[k].lname = h->name;
+		t->hdrs[k].value = h->value;
+		t->hdrs[k].order = i;
+		k++;
 	}
-	for (i = 0; i < nextra; i++, n++) {
-		t->hdrs[n].lname = extra[i].name;
-		t->hdrs[n].value = extra[i].value;
-		t->hdrs[n].order = n;
-	}
-	tp_buf_reset(&t->headers);
-	tp_buf_reset(&t->signed_list);
-	if (tp_sigv4__sort_headers(t->hdrs, n, &t->names) < 0)
-		return -1;
-	return tp_sigv4__canon_headers(&t->headers, &t->signed_list, t->hdrs, n);
+	*n = k;
+	return tp_sigv4__lower_names(t->hdrs, k, &t->names);
 }
 
-static int canonical_request(tp_sigv4_out *out, struct job *j, const char *query)
+/*
+ * Canonical headers and signed-header list (into t->headers and
+ * t->signed_list) of the caller's headers, minus those the signer replaces
+ * when `replace`, plus `extra`. Fails with TP_EINVAL when there is no Host.
+ */
+static int build_headers(struct job *j, int replace, const tp_header *extra, size_t nextra)
+{
+	tp_sigv4__tls *t = j->t;
+	size_t i, n, kept = 0, ncaller = j->req->nheaders;
+	int host = 0;
+
+	if (gather_headers(j, extra, nextra, &n) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const tp_sigv4__hdr *h = &t->hdrs[i];
+
+		if (replace && h->order < ncaller && replaced_by_signer(h, j))
+			continue;
+		host |= LNAME_IS(h, "host");
+		t->hdrs[kept++] = *h;
+	}
+	if (!host)
+		return tp_error_set(TP_EINVAL, "SigV4: %s %s has no Host header",
+				    j->req->method, j->req->path ? j->req->path : "/");
+	tp_sigv4__sort_headers(t->hdrs, kept);
+	tp_buf_reset(&t->headers);
+	tp_buf_reset(&t->signed_list);
+	return tp_sigv4__canon_headers(&t->headers, &t->signed_list, t->hdrs, kept);
+}
+
+static int canonical_request(tp_sigv4_out *out, struct job *j,
+			     const tp_sigv4__param *extra, size_t nextra)
 {
 	const tp_sigv4_opts *o = j->opts;
 	tp_sigv4__tls *t = j->t;
@@ -180,7 +230,8 @@ static int canonical_request(tp_sigv4_out *out, struct job *j, const char *query
 	    tp_sigv4__canon_uri(cr, &t->tmp1, j->req->path, !o->s3 && !o->keep_path,
 				!o->s3) < 0 ||
 	    tp_buf_addc(cr, '\n') < 0 ||
-	    tp_sigv4__canon_query(cr, t, query) < 0 || tp_buf_addc(cr, '\n') < 0 ||
+	    tp_sigv4__canon_query(cr, t, j->req->query, extra, nextra) < 0 ||
+	    tp_buf_addc(cr, '\n') < 0 ||
 	    tp_buf_add(cr, t->headers.ptr, t->headers.len) < 0 || tp_buf_addc(cr, '\n') < 0 ||
 	    tp_buf_add(cr, t->signed_list.ptr, t->signed_list.len) < 0 ||
 	    tp_buf_addc(cr, '\n') < 0 || tp_buf_adds(cr, out->payload_hash) < 0)
@@ -188,29 +239,28 @@ static int canonical_request(tp_sigv4_out *out, struct job *j, const char *query
 	return 0;
 }
 
-/* "20150830/us-east-1/service/aws4_request" */
 static int add_scope(tp_buf *b, const struct job *j)
 {
-	return tp_buf_addf(b, "%s/%s/%s/aws4_request", j->date8, j->opts->region,
-			   j->opts->service);
+	return tp_buf_add(b, j->t->scope.ptr, j->t->scope.len);
 }
 
 static int sign_canonical(tp_sigv4_out *out, struct job *j)
 {
+	const tp_sigv4__key key = { j->creds->secret_access_key, j->date8,
+				    j->opts->region, j->opts->service };
 	tp_buf *sts = &out->string_to_sign;
-	unsigned char key[32], mac[32];
+	unsigned char mac[32];
 	char crhash[65];
 
 	if (tp_sigv4__sha256_hex(j->t, crhash, out->canonical_request.ptr,
 				 out->canonical_request.len) < 0)
 		return -1;
-	if (tp_buf_adds(sts, ALGORITHM "\n") < 0 || tp_buf_adds(sts, out->amz_date) < 0 ||
-	    tp_buf_addc(sts, '\n') < 0 || add_scope(sts, j) < 0 ||
-	    tp_buf_addc(sts, '\n') < 0 || tp_buf_adds(sts, crhash) < 0)
+	if (tp_buf_add(sts, ALGORITHM "\n", sizeof(ALGORITHM)) < 0 ||
+	    tp_buf_add(sts, out->amz_date, 16) < 0 || tp_buf_addc(sts, '\n') < 0 ||
+	    add_scope(sts, j) < 0 || tp_buf_addc(sts, '\n') < 0 ||
+	    tp_buf_add(sts, crhash, 64) < 0)
 		return -1;
-	if (tp_sigv4__signing_key(j->t, key, j->creds->secret_access_key, j->date8,
-				  j->opts->region, j->opts->service) < 0 ||
-	    tp_sigv4__hmac(j->t, mac, key, sizeof(key), sts->ptr, sts->len) < 0)
+	if (tp_sigv4__sign_string(j->t, mac, &key, sts->ptr, sts->len) < 0)
 		return -1;
 	tp_hex(out->signature, mac, sizeof(mac));
 	return 0;
@@ -258,7 +308,7 @@ int tp_sigv4_sign(tp_sigv4_out *out, const tp_sigv4_request *req,
 
 	if (begin(out, &j, req, creds, opts) < 0 || signer_headers(out, &j) < 0 ||
 	    build_headers(&j, 1, out->add_headers, out->nadd_headers) < 0 ||
-	    canonical_request(out, &j, req->query) < 0 ||
+	    canonical_request(out, &j, NULL, 0) < 0 ||
 	    sign_canonical(out, &j) < 0 || authorization(out, &j) < 0) {
 		out->nadd_headers = 0;
 		return -1;
@@ -266,35 +316,93 @@ int tp_sigv4_sign(tp_sigv4_out *out, const tp_sigv4_request *req,
 	return 0;
 }
 
-/* Append "&name=value" to q, the value URI-encoded ("&" only when q has something). */
-static int add_param(tp_buf *q, const char *name, const char *value, size_t len)
+enum { P_ALGORITHM, P_CREDENTIAL, P_DATE, P_EXPIRES, P_SIGNED_HEADERS, P_TOKEN, NPARAMS };
+
+/*
+ * Append "&name=value" to q, the value URI-encoded, and note where name and
+ * value start (offsets: q may still move) in *at.
+ */
+struct param_at {
+	size_t koff, klen, voff, vlen;
+};
+
+static int add_param(tp_buf *q, struct param_at *at, const char *name,
+		     const char *value, size_t len)
 {
-	if ((q->len && tp_buf_addc(q, '&') < 0) || tp_buf_adds(q, name) < 0 ||
-	    tp_buf_addc(q, '=') < 0)
+	if ((q->len && tp_buf_addc(q, '&') < 0))
 		return -1;
-	return tp_sigv4_uri_encode(q, value, len, 0);
+	at->koff = q->len;
+	at->klen = strlen(name);
+	if (tp_buf_add(q, name, at->klen) < 0 || tp_buf_addc(q, '=') < 0)
+		return -1;
+	at->voff = q->len;
+	if (tp_sigv4_uri_encode(q, value, len, 0) < 0)
+		return -1;
+	at->vlen = q->len - at->voff;
+	return 0;
 }
 
-/* The caller's query plus the X-Amz-* parameters, into t->query. */
-static int presign_query(tp_sigv4_out *out, const struct job *j)
+/* Decimal digits of v into buf (>= 11 bytes); returns the length. */
+static size_t utoa(char *buf, unsigned v)
 {
-	tp_buf *q = &j->t->query, *tmp = &j->t->tmp1;
-	char expires[24];
-	int n;
+	char tmp[12];
+	size_t n = 0, i;
 
-	n = snprintf(expires, sizeof(expires), "%u", j->opts->expires ? j->opts->expires : 3600);
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/*
+ * The X-Amz-* parameters, "X-Amz-Algorithm=...&X-Amz-Credential=..." in
+ * t->query, described in p[] for the canonical query. Returns how many.
+ */
+static long presign_params(tp_sigv4__param p[NPARAMS], const tp_sigv4_out *out,
+			   const struct job *j)
+{
+	tp_buf *q = &j->t->query, *cred = &j->t->tmp1;
+	struct param_at at[NPARAMS];
+	char expires[12];
+	size_t i, n = NPARAMS - (j->token ? 0 : 1);
+
 	tp_buf_reset(q);
-	tp_buf_reset(tmp);
-	if ((j->req->query && tp_buf_adds(q, j->req->query) < 0) ||
-	    tp_buf_adds(tmp, j->creds->access_key_id) < 0 || tp_buf_addc(tmp, '/') < 0 ||
-	    add_scope(tmp, j) < 0)
+	tp_buf_reset(cred);
+	if (tp_buf_adds(cred, j->creds->access_key_id) < 0 || tp_buf_addc(cred, '/') < 0 ||
+	    add_scope(cred, j) < 0)
 		return -1;
-	if (add_param(q, "X-Amz-Algorithm", ALGORITHM, strlen(ALGORITHM)) < 0 ||
-	    add_param(q, "X-Amz-Credential", tmp->ptr, tmp->len) < 0 ||
-	    add_param(q, "X-Amz-Date", out->amz_date, 16) < 0 ||
-	    add_param(q, "X-Amz-Expires", expires, (size_t)n) < 0 ||
-	    (j->token && add_param(q, "X-Amz-Security-Token", j->token, strlen(j->token)) < 0) ||
-	    add_param(q, "X-Amz-SignedHeaders", j->t->signed_list.ptr, j->t->signed_list.len) < 0)
+	if (add_param(q, &at[P_ALGORITHM], "X-Amz-Algorithm", ALGORITHM, strlen(ALGORITHM)) < 0 ||
+	    add_param(q, &at[P_CREDENTIAL], "X-Amz-Credential", cred->ptr, cred->len) < 0 ||
+	    add_param(q, &at[P_DATE], "X-Amz-Date", out->amz_date, 16) < 0 ||
+	    add_param(q, &at[P_EXPIRES], "X-Amz-Expires", expires,
+		      utoa(expires, j->opts->expires ? j->opts->expires : 3600)) < 0 ||
+	    add_param(q, &at[P_SIGNED_HEADERS], "X-Amz-SignedHeaders",
+		      j->t->signed_list.ptr, j->t->signed_list.len) < 0 ||
+	    (j->token && add_param(q, &at[P_TOKEN], "X-Amz-Security-Token", j->token,
+				   strlen(j->token)) < 0))
+		return -1;
+	for (i = 0; i < n; i++) {
+		p[i].k = q->ptr + at[i].koff;
+		p[i].klen = at[i].klen;
+		p[i].v = q->ptr + at[i].voff;
+		p[i].vlen = at[i].vlen;
+	}
+	return (long)n;
+}
+
+/* out->query: the caller's query, the X-Amz-* parameters, the signature. */
+static int presigned_query(tp_sigv4_out *out, const struct job *j)
+{
+	const char *query = j->req->query;
+	tp_buf *q = &out->query;
+
+	if (query && *query && (tp_buf_adds(q, query) < 0 || tp_buf_addc(q, '&') < 0))
+		return -1;
+	if (tp_buf_add(q, j->t->query.ptr, j->t->query.len) < 0 ||
+	    tp_buf_adds(q, "&X-Amz-Signature=") < 0 || tp_buf_adds(q, out->signature) < 0)
 		return -1;
 	return 0;
 }
@@ -302,17 +410,14 @@ static int presign_query(tp_sigv4_out *out, const struct job *j)
 int tp_sigv4_presign(tp_sigv4_out *out, const tp_sigv4_request *req,
 		     const tp_sigv4_creds *creds, const tp_sigv4_opts *opts)
 {
+	tp_sigv4__param params[NPARAMS];
 	struct job j;
-	tp_buf *q;
+	long n;
 
 	if (begin(out, &j, req, creds, opts) < 0 || build_headers(&j, 0, NULL, 0) < 0 ||
-	    presign_query(out, &j) < 0)
-		return -1;
-	q = &j.t->query;
-	if (canonical_request(out, &j, q->ptr) < 0 || sign_canonical(out, &j) < 0 ||
-	    tp_buf_add(&out->query, q->ptr, q->len) < 0 ||
-	    tp_buf_adds(&out->query, "&X-Amz-Signature=") < 0 ||
-	    tp_buf_adds(&out->query, out->signature) < 0)
+	    (n = presign_params(params, out, &j)) < 0 ||
+	    canonical_request(out, &j, params, (size_t)n) < 0 || sign_canonical(out, &j) < 0 ||
+	    presigned_query(out, &j) < 0)
 		return -1;
 	return 0;
 }

@@ -3,6 +3,10 @@
  * canonical request, per
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html
  * and, where that page is silent, as botocore and AWS's test suite do.
+ *
+ * These loops run for every request tidepool sends, so they write through a
+ * local pointer into room made once (tp_buf_grow) rather than adding byte by
+ * byte, and sort the few headers and parameters a request has by insertion.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,88 +18,112 @@
 
 static const char hexdigits[] = "0123456789ABCDEF";
 
-static int is_unreserved(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-}
+/* 1 for the RFC 3986 unreserved characters A-Z a-z 0-9 - . _ ~ */
+static const unsigned char unreserved[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,       /* 0x00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,       /* 0x10 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0,       /* 0x20  - . */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,       /* 0x30  0-9 */
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,       /* 0x40  A-O */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,       /* 0x50  P-Z _ */
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,       /* 0x60  a-o */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0,       /* 0x70  p-z ~ */
+};
 
-static int hexval(char ch)
-{
-	unsigned char c = (unsigned char)ch;
+/* Value of a hex digit, -1 for any other byte. */
+static const signed char hexval[256] = {
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	 0,  1,  2,  3,  4,  5,  6,  7,  8,  9, -1, -1, -1, -1, -1, -1,    /* 0-9 */
+	-1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,    /* A-F */
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,    /* a-f */
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
 
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Append one byte, percent-encoded unless unreserved; room already made. */
-static void put_encoded(tp_buf *out, unsigned char c, int keep_slash)
+/* Write byte c at p, percent-encoded unless unreserved (or a kept '/'). */
+static char *put_encoded(char *p, unsigned char c, int keep_slash)
 {
-	if (is_unreserved(c) || (keep_slash && c == '/')) {
-		out->ptr[out->len++] = (char)c;
+	if (unreserved[c] || (keep_slash && c == '/')) {
+		*p++ = (char)c;
 	} else {
-		out->ptr[out->len++] = '%';
-		out->ptr[out->len++] = hexdigits[c >> 4];
-		out->ptr[out->len++] = hexdigits[c & 15];
+		*p++ = '%';
+		*p++ = hexdigits[c >> 4];
+		*p++ = hexdigits[c & 15];
 	}
+	return p;
 }
 
-/* Make room for encoding `len` bytes (at most 3 each). */
-static int grow_encoded(tp_buf *out, size_t len)
+/* Make room for encoding `len` bytes (at most 3 each); returns the end. */
+static char *grow_encoded(tp_buf *out, size_t len)
 {
-	if (len > (size_t)-1 / 4 || tp_buf_grow(out, 3 * len) < 0)
-		return tp_error_set(TP_EINVAL, "SigV4: %zu bytes too long to encode", len);
-	return 0;
+	if (len > (size_t)-1 / 4 || tp_buf_grow(out, 3 * len) < 0) {
+		tp_error_set(TP_EINVAL, "SigV4: %zu bytes too long to encode", len);
+		return NULL;
+	}
+	return out->ptr + out->len;
+}
+
+static void set_end(tp_buf *out, char *end)
+{
+	out->len = (size_t)(end - out->ptr);
+	*end = '\0';
 }
 
 int tp_sigv4_uri_encode(tp_buf *out, const char *s, size_t len, int keep_slash)
 {
+	char *p = grow_encoded(out, len);
 	size_t i;
 
-	if (grow_encoded(out, len) < 0)
+	if (!p)
 		return -1;
 	for (i = 0; i < len; i++)
-		put_encoded(out, (unsigned char)s[i], keep_slash);
-	out->ptr[out->len] = '\0';
+		p = put_encoded(p, (unsigned char)s[i], keep_slash);
+	set_end(out, p);
 	return 0;
 }
 
 /*
- * Percent-decode s[0..len) and append it encoded with the unreserved set
- * ('/' encoded too). '+' stays a literal plus, as AWS reads queries. Fails
- * with TP_EINVAL on a '%' not followed by two hex digits.
+ * Percent-decode s[0..len) and write it encoded with the unreserved set
+ * ('/' encoded too) at p, which has room for 3*len bytes. '+' stays a
+ * literal plus, as AWS reads queries. Returns the end, or NULL with
+ * TP_EINVAL on a '%' not followed by two hex digits.
  */
-static int reencode(tp_buf *out, const char *s, size_t len)
+static char *reencode(char *p, const char *s, size_t len)
 {
 	size_t i;
 
-	if (grow_encoded(out, len) < 0)
-		return -1;
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
+		if (unreserved[c]) {
+			*p++ = (char)c;
+			continue;
+		}
 		if (c == '%') {
-			int hi = i + 2 < len ? hexval(s[i + 1]) : -1;
-			int lo = hi >= 0 ? hexval(s[i + 2]) : -1;
+			int hi = i + 2 < len ? hexval[(unsigned char)s[i + 1]] : -1;
+			int lo = hi >= 0 ? hexval[(unsigned char)s[i + 2]] : -1;
 
 			if (lo < 0) {
-				out->ptr[out->len] = '\0';
-				return tp_error_set(TP_EINVAL,
-					"SigV4: bad percent-encoding in query \"%.*s\"",
-					(int)len, s);
+				tp_error_set(TP_EINVAL, "SigV4: bad percent-encoding in query \"%.*s\"",
+					     (int)len, s);
+				return NULL;
 			}
 			c = (unsigned char)(hi << 4 | lo);
 			i += 2;
 		}
-		put_encoded(out, c, 0);
+		p = put_encoded(p, c, 0);
 	}
-	out->ptr[out->len] = '\0';
-	return 0;
+	return p;
 }
 
 /*
@@ -146,15 +174,6 @@ int tp_sigv4__canon_uri(tp_buf *out, tp_buf *tmp, const char *path,
 	return tp_buf_adds(out, path);
 }
 
-/*
- * One query parameter, encoded, in the scratch buffer: offsets while the
- * buffer may still move, then pointers for sorting.
- */
-struct qparam {
-	size_t koff, klen, voff, vlen;
-	const char *k, *v;
-};
-
 static int cmp_bytes(const char *a, size_t alen, const char *b, size_t blen)
 {
 	int c = memcmp(a, b, alen < blen ? alen : blen);
@@ -164,28 +183,55 @@ static int cmp_bytes(const char *a, size_t alen, const char *b, size_t blen)
 	return alen < blen ? -1 : alen > blen;
 }
 
-static int cmp_qparam(const void *pa, const void *pb)
+static int param_less(const tp_sigv4__param *a, const tp_sigv4__param *b)
 {
-	const struct qparam *a = pa, *b = pb;
 	int c = cmp_bytes(a->k, a->klen, b->k, b->klen);
 
-	return c ? c : cmp_bytes(a->v, a->vlen, b->v, b->vlen);
+	return c ? c < 0 : cmp_bytes(a->v, a->vlen, b->v, b->vlen) < 0;
 }
 
-/* Re-encode "k=v" (or "k") into tmp and describe it in *q. */
-static int add_param(tp_buf *tmp, struct qparam *q, const char *seg, size_t n)
+/* Insertion sort: requests have a handful of parameters, and it is stable. */
+static void sort_params(tp_sigv4__param *q, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		tp_sigv4__param x = q[i];
+
+		for (j = i; j > 0 && param_less(&x, &q[j - 1]); j--)
+			q[j] = q[j - 1];
+		q[j] = x;
+	}
+}
+
+static tp_sigv4__param *params_room(tp_sigv4__tls *t, size_t n)
+{
+	if (n > t->params_alloc) {
+		t->params = tp_xrealloc(t->params, n * sizeof(*t->params));
+		t->params_alloc = n;
+	}
+	return t->params;
+}
+
+/*
+ * Re-encode "k=v" (or "k") at *p into *q. `p` has room (the caller grew the
+ * buffer for the whole query), so the pointers stay valid.
+ */
+static int add_param(char **p, tp_sigv4__param *q, const char *seg, size_t n)
 {
 	const char *eq = memchr(seg, '=', n);
 	size_t klen = eq ? (size_t)(eq - seg) : n;
+	char *end;
 
-	q->koff = tmp->len;
-	if (reencode(tmp, seg, klen) < 0)
+	q->k = *p;
+	if (!(end = reencode(*p, seg, klen)))
 		return -1;
-	q->klen = tmp->len - q->koff;
-	q->voff = tmp->len;
-	if (eq && reencode(tmp, eq + 1, n - klen - 1) < 0)
+	q->klen = (size_t)(end - q->k);
+	q->v = end;
+	if (eq && !(end = reencode(end, eq + 1, n - klen - 1)))
 		return -1;
-	q->vlen = tmp->len - q->voff;
+	q->vlen = (size_t)(end - q->v);
+	*p = end;
 	return 0;
 }
 
@@ -198,164 +244,176 @@ static size_t count_params(const char *query)
 	return n;
 }
 
-int tp_sigv4__canon_query(tp_buf *out, tp_sigv4__tls *t, const char *query)
+/* The query's parameters, re-encoded into t->tmp1; returns how many, or -1. */
+static long parse_query(tp_sigv4__tls *t, const char *query, size_t nextra)
 {
-	struct qparam stack[16], *q = stack;
-	const char *p = query, *end;
-	size_t n = 0, i, max;
-	int rc = -1;
+	size_t len = query ? strlen(query) : 0, n = 0;
+	tp_sigv4__param *q = params_room(t, (len ? count_params(query) : 0) + nextra);
+	const char *s = query, *end = query + len;
+	char *p;
 
-	if (!query || !*query)
-		return 0;
-	max = count_params(query);
-	if (max > TP_ARRAY_SIZE(stack))
-		q = tp_xcalloc(max, sizeof(*q));
 	tp_buf_reset(&t->tmp1);
-	end = query + strlen(query);
-	while (p < end) {
-		const char *amp = memchr(p, '&', (size_t)(end - p));
-		size_t len = (size_t)((amp ? amp : end) - p);
+	if (!(p = grow_encoded(&t->tmp1, len)))
+		return -1;
+	while (s < end) {
+		const char *amp = memchr(s, '&', (size_t)(end - s));
+		size_t seglen = (size_t)((amp ? amp : end) - s);
 
-		if (len && add_param(&t->tmp1, &q[n++], p, len) < 0)
-			goto done;
-		p = amp ? amp + 1 : end;
-	}
-	for (i = 0; i < n; i++) {
-		q[i].k = t->tmp1.ptr + q[i].koff;
-		q[i].v = t->tmp1.ptr + q[i].voff;
-	}
-	qsort(q, n, sizeof(*q), cmp_qparam);
-	for (i = 0; i < n; i++) {
-		if ((i && tp_buf_addc(out, '&') < 0) ||
-		    tp_buf_add(out, q[i].k, q[i].klen) < 0 ||
-		    tp_buf_addc(out, '=') < 0 ||
-		    tp_buf_add(out, q[i].v, q[i].vlen) < 0)
-			goto done;
-	}
-	rc = 0;
-done:
-	if (q != stack)
-		free(q);
-	return rc;
-}
-
-static int cmp_hdr(const void *pa, const void *pb)
-{
-	const tp_sigv4__hdr *a = pa, *b = pb;
-	int c = strcmp(a->lname, b->lname);
-
-	if (c)
-		return c;
-	return a->order < b->order ? -1 : a->order > b->order;
-}
-
-static char ascii_lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-int tp_sigv4__sort_headers(tp_sigv4__hdr *h, size_t n, tp_buf *tmp)
-{
-	size_t i, j, off = 0;
-
-	tp_buf_reset(tmp);
-	for (i = 0; i < n; i++) {
-		h[i].lname_len = strlen(h[i].lname);
-		if (tp_buf_grow(tmp, h[i].lname_len + 1) < 0)
+		if (seglen && add_param(&p, &q[n++], s, seglen) < 0)
 			return -1;
-		for (j = 0; j < h[i].lname_len; j++)
-			tmp->ptr[tmp->len++] = ascii_lower(h[i].lname[j]);
-		tmp->ptr[tmp->len++] = '\0';
+		s = amp ? amp + 1 : end;
 	}
+	set_end(&t->tmp1, p);
+	return (long)n;
+}
+
+int tp_sigv4__canon_query(tp_buf *out, tp_sigv4__tls *t, const char *query,
+			  const tp_sigv4__param *extra, size_t nextra)
+{
+	long parsed = parse_query(t, query, nextra);
+	size_t i, n, total = 0;
+	char *p;
+
+	if (parsed < 0)
+		return -1;
+	n = (size_t)parsed;
+	memcpy(t->params + n, extra, nextra * sizeof(*extra));
+	n += nextra;
+	sort_params(t->params, n);
+	for (i = 0; i < n; i++)
+		total += t->params[i].klen + t->params[i].vlen + 2;
+	if (tp_buf_grow(out, total) < 0)
+		return -1;
+	p = out->ptr + out->len;
 	for (i = 0; i < n; i++) {
-		h[i].lname = tmp->ptr + off;
-		off += h[i].lname_len + 1;
+		if (i)
+			*p++ = '&';
+		memcpy(p, t->params[i].k, t->params[i].klen);
+		p += t->params[i].klen;
+		*p++ = '=';
+		memcpy(p, t->params[i].v, t->params[i].vlen);
+		p += t->params[i].vlen;
 	}
-	qsort(h, n, sizeof(*h), cmp_hdr);
+	set_end(out, p);
 	return 0;
 }
 
-static int is_blank(char c)
+static int hdr_less(const tp_sigv4__hdr *a, const tp_sigv4__hdr *b)
 {
-	return c == ' ' || c == '\t' || c == '\v' || c == '\f';
+	int c = strcmp(a->lname, b->lname);
+
+	return c ? c < 0 : a->order < b->order;
 }
 
-/*
- * Append one line of a header value, trimmed, blank runs folded to one
- * space. Returns the number of bytes appended, or -1.
- */
-static long add_line(tp_buf *out, const char *s, size_t len)
+void tp_sigv4__sort_headers(tp_sigv4__hdr *h, size_t n)
 {
-	size_t i, start = out->len;
-	int pending_space = 0;
+	size_t i, j;
 
-	if (tp_buf_grow(out, len) < 0)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (is_blank(s[i])) {
-			pending_space = out->len > start;
-			continue;
-		}
-		if (pending_space)
-			out->ptr[out->len++] = ' ';
-		pending_space = 0;
-		out->ptr[out->len++] = s[i];
+	for (i = 1; i < n; i++) {
+		tp_sigv4__hdr x = h[i];
+
+		for (j = i; j > 0 && hdr_less(&x, &h[j - 1]); j--)
+			h[j] = h[j - 1];
+		h[j] = x;
 	}
-	out->ptr[out->len] = '\0';
-	return (long)(out->len - start);
+}
+
+int tp_sigv4__lower_names(tp_sigv4__hdr *h, size_t n, tp_buf *tmp)
+{
+	size_t i, j, total = 0;
+	char *p;
+
+	for (i = 0; i < n; i++) {
+		h[i].lname_len = strlen(h[i].lname);
+		h[i].value_len = h[i].value ? strlen(h[i].value) : 0;
+		total += h[i].lname_len + 1;
+	}
+	tp_buf_reset(tmp);
+	if (tp_buf_grow(tmp, total) < 0)
+		return -1;
+	p = tmp->ptr;
+	for (i = 0; i < n; i++) {
+		const char *name = h[i].lname;
+
+		h[i].lname = p;
+		for (j = 0; j < h[i].lname_len; j++) {
+			char c = name[j];
+
+			*p++ = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+		}
+		*p++ = '\0';
+	}
+	tmp->len = total;
+	return 0;
 }
 
 /*
- * A value spanning lines (obsolete line folding: "v1\n  v2") is its
- * non-empty lines joined with ',', as AWS's get-header-value-multiline
- * expects.
+ * Write a header value at p (room for its length). Leading and trailing
+ * blanks go, a run of blanks inside becomes one space, and a value spanning
+ * lines (obsolete line folding, "v1\n  v2") becomes its non-empty lines
+ * joined with ',', as AWS's get-header-value-multiline expects. Returns the
+ * end. The runs between blanks are copied whole: a session token is one
+ * run of several hundred bytes.
  */
-static int add_value(tp_buf *out, const char *v)
+static char *put_value(char *p, const char *v)
 {
-	int any = 0;
+	enum { NONE, SPACE, COMMA } pending = NONE;
+	char *start = p;
 
 	for (;;) {
-		size_t n = strcspn(v, "\r\n");
-		size_t mark = out->len;
-		long added;
+		size_t n = strcspn(v, " \t\v\f\r\n");
 
-		if (any && tp_buf_addc(out, ',') < 0)
-			return -1;
-		added = add_line(out, v, n);
-		if (added < 0)
-			return -1;
-		if (added == 0)
-			tp_buf_truncate(out, mark);     /* an empty line adds nothing */
-		any |= added > 0;
-		v += n;
+		if (n) {
+			if (pending != NONE && p > start)
+				*p++ = pending == COMMA ? ',' : ' ';
+			memcpy(p, v, n);
+			p += n;
+			v += n;
+			pending = NONE;
+		}
 		if (!*v)
-			return 0;
-		v += strspn(v, "\r\n");
+			return p;
+		if (*v == '\r' || *v == '\n')
+			pending = COMMA;
+		else if (pending == NONE)
+			pending = SPACE;
+		v++;
 	}
 }
 
 int tp_sigv4__canon_headers(tp_buf *out, tp_buf *signed_list,
 			    const tp_sigv4__hdr *h, size_t n)
 {
-	size_t i;
+	size_t i, room = 0, lroom = 0;
+	char *p, *s;
 
 	for (i = 0; i < n; i++) {
-		int repeat = i > 0 && strcmp(h[i - 1].lname, h[i].lname) == 0;
-
-		if (repeat) {
-			if (tp_buf_addc(out, ',') < 0)
-				return -1;
-		} else {
-			if ((i && tp_buf_addc(out, '\n') < 0) ||
-			    tp_buf_add(out, h[i].lname, h[i].lname_len) < 0 ||
-			    tp_buf_addc(out, ':') < 0)
-				return -1;
-			if ((i && tp_buf_addc(signed_list, ';') < 0) ||
-			    tp_buf_add(signed_list, h[i].lname, h[i].lname_len) < 0)
-				return -1;
-		}
-		if (add_value(out, h[i].value ? h[i].value : "") < 0)
-			return -1;
+		room += h[i].lname_len + h[i].value_len + 3;
+		lroom += h[i].lname_len + 1;
 	}
-	return n ? tp_buf_addc(out, '\n') : 0;
+	if (tp_buf_grow(out, room) < 0 || tp_buf_grow(signed_list, lroom) < 0)
+		return -1;
+	p = out->ptr + out->len;
+	s = signed_list->ptr + signed_list->len;
+	for (i = 0; i < n; i++) {
+		if (i > 0 && strcmp(h[i - 1].lname, h[i].lname) == 0) {
+			*p++ = ',';             /* a repeated name: values joined */
+		} else {
+			if (i) {
+				*p++ = '\n';
+				*s++ = ';';
+			}
+			memcpy(p, h[i].lname, h[i].lname_len);
+			p += h[i].lname_len;
+			*p++ = ':';
+			memcpy(s, h[i].lname, h[i].lname_len);
+			s += h[i].lname_len;
+		}
+		p = put_value(p, h[i].value ? h[i].value : "");
+	}
+	if (n)
+		*p++ = '\n';
+	set_end(out, p);
+	set_end(signed_list, s);
+	return 0;
 }

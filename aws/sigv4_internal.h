@@ -9,9 +9,51 @@
 #define TP_SIGV4_INTERNAL_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "aws/buf.h"
 #include "aws/sigv4.h"
+
+/* A header going into a signature. */
+typedef struct tp_sigv4__hdr {
+	const char *lname;      /* the name; lower-cased by tp_sigv4__lower_names */
+	size_t lname_len;
+	const char *value;
+	size_t value_len;
+	size_t order;           /* position in the request: repeated names keep it */
+} tp_sigv4__hdr;
+
+/* A query parameter, key and value already in canonical encoding. */
+typedef struct tp_sigv4__param {
+	const char *k, *v;
+	size_t klen, vlen;
+} tp_sigv4__param;
+
+/*
+ * Per-thread state of the signer: reusable digest and MAC contexts and
+ * scratch space, created on a thread's first signature and freed when the
+ * thread exits (sigv4_keys.c).
+ */
+typedef struct tp_sigv4__tls {
+	void *md;               /* EVP_MD_CTX *: SHA-256 */
+	void *inner, *outer;    /* EVP_MD_CTX *: the HMAC of a signature */
+	void *mac;              /* EVP_MAC_CTX *: HMAC-SHA256, deriving keys */
+	tp_buf tmp1;            /* canonical URI / query scratch */
+	tp_buf names;           /* lower-cased header names */
+	tp_buf headers;         /* canonical headers block */
+	tp_buf signed_list;     /* "host;x-amz-date" */
+	tp_buf query;           /* presign: the X-Amz-* parameters */
+	tp_buf scope;           /* "20150830/us-east-1/sts/aws4_request" */
+	tp_sigv4__hdr *hdrs;
+	size_t hdrs_alloc;
+	tp_sigv4__param *params;
+	size_t params_alloc;
+	time_t date_time;       /* the time last formatted into date ... */
+	char date[17];          /* ... "20150830T123600Z" ("" = none yet) */
+} tp_sigv4__tls;
+
+/* The calling thread's state; NULL with an error set when libcrypto fails. */
+tp_sigv4__tls *tp_sigv4__tls_get(void);
 
 /*
  * Append the canonical URI of a wire-form `path` (NULL or "" = "/") to `out`.
@@ -24,61 +66,33 @@ int tp_sigv4__canon_uri(tp_buf *out, tp_buf *tmp, const char *path,
 			int normalize, int double_encode);
 
 /*
- * Append the canonical query of a raw query string to `out`: every key and
- * value percent-decoded then encoded with the unreserved set, pairs sorted by
- * encoded key then value, "a" read as "a=", empty segments ("a&&b") dropped.
- * Uses t->tmp1 as scratch. Returns 0, or -1 with TP_EINVAL on a malformed
- * percent escape (`out` then holds a partial result).
+ * Append the canonical query to `out`: the parameters of the raw `query`
+ * (each key and value percent-decoded then encoded with the unreserved set,
+ * "a" read as "a=", empty segments as in "a&&b" dropped) and the `extra`
+ * ones (already canonical), sorted by key then value. Uses t->tmp1 and
+ * t->params. Returns 0, or -1 with TP_EINVAL on a malformed percent escape.
  */
-typedef struct tp_sigv4__tls tp_sigv4__tls;
-int tp_sigv4__canon_query(tp_buf *out, tp_sigv4__tls *t, const char *query);
+int tp_sigv4__canon_query(tp_buf *out, tp_sigv4__tls *t, const char *query,
+			  const tp_sigv4__param *extra, size_t nextra);
 
 /*
- * The headers that go into a signature: the caller's, minus the ones the
- * signer sets itself, plus the signer's. `lname` is the name lower-cased
- * (NUL-terminated, pointing into scratch space).
+ * Lower-case the n names of `h` into `tmp` (lname then points there) and set
+ * lname_len and value_len. Returns 0, or -1 when `tmp`'s cap is exceeded.
  */
-typedef struct tp_sigv4__hdr {
-	const char *lname;
-	size_t lname_len;
-	const char *value;
-	size_t order;           /* position in the request: repeated names keep it */
-} tp_sigv4__hdr;
+int tp_sigv4__lower_names(tp_sigv4__hdr *h, size_t n, tp_buf *tmp);
 
-/*
- * Lower-case and sort `h` (n entries, names still as given) by name then
- * order, using `tmp` for the lower-cased names. Returns 0 or -1 (cap).
- */
-int tp_sigv4__sort_headers(tp_sigv4__hdr *h, size_t n, tp_buf *tmp);
+/* Sort by lower-cased name, then by order. */
+void tp_sigv4__sort_headers(tp_sigv4__hdr *h, size_t n);
 
 /*
  * Append "name:value\n" for each distinct name of sorted `h` (values of a
- * repeated name joined with ','), and the signed-headers list
- * "a;b;c" to `signed_list`. Values are trimmed and whitespace runs folded to
- * one space; a value spanning lines (obsolete folding) becomes its trimmed
- * lines joined with ',', as in AWS's test suite.
+ * repeated name joined with ','), and the signed-headers list "a;b;c" to
+ * `signed_list`. Values are trimmed and blank runs folded to one space; a
+ * value spanning lines (obsolete folding) becomes its non-empty trimmed
+ * lines joined with ',', as in AWS's test suite. Returns 0 or -1 (cap).
  */
 int tp_sigv4__canon_headers(tp_buf *out, tp_buf *signed_list,
 			    const tp_sigv4__hdr *h, size_t n);
-
-/*
- * Per-thread state of the signer: reusable digest and MAC contexts and
- * scratch buffers, created on a thread's first signature and freed when the
- * thread exits. Never NULL (allocation failure aborts, see util.h).
- */
-struct tp_sigv4__tls {
-	void *md;               /* EVP_MD_CTX * */
-	void *mac;              /* EVP_MAC_CTX * */
-	tp_buf tmp1;            /* canonical URI / query scratch */
-	tp_buf names;           /* lower-cased header names */
-	tp_buf headers;         /* canonical headers block */
-	tp_buf signed_list;     /* "host;x-amz-date" */
-	tp_buf query;           /* presign: the query with X-Amz-* added */
-	tp_sigv4__hdr *hdrs;
-	size_t hdrs_alloc;
-};
-
-tp_sigv4__tls *tp_sigv4__tls_get(void);
 
 /*
  * SHA-256 and HMAC-SHA256 with the thread's reusable contexts. Return 0, or
@@ -89,12 +103,20 @@ int tp_sigv4__sha256_hex(tp_sigv4__tls *t, char out[65], const void *data, size_
 int tp_sigv4__hmac(tp_sigv4__tls *t, unsigned char out[32], const void *key,
 		   size_t keylen, const void *data, size_t len);
 
+/* What a signing key is derived from. */
+typedef struct tp_sigv4__key {
+	const char *secret;
+	const char *date8;      /* "20150830" */
+	const char *region;
+	const char *service;
+} tp_sigv4__key;
+
 /*
- * The signing key for (secret, date8 "20150830", region, service), from the
- * cache or derived and cached. Returns 1 when it came from the cache, 0 when
- * derived, -1 when hashing failed.
+ * mac = HMAC-SHA256(signing key of k, data), the key from the cache or
+ * derived and cached. Returns 1 when the key was cached, 0 when it was
+ * derived, -1 when libcrypto failed (error set).
  */
-int tp_sigv4__signing_key(tp_sigv4__tls *t, unsigned char key[32], const char *secret,
-			  const char *date8, const char *region, const char *service);
+int tp_sigv4__sign_string(tp_sigv4__tls *t, unsigned char mac[32], const tp_sigv4__key *k,
+			  const void *data, size_t len);
 
 #endif
