@@ -1,0 +1,65 @@
+#include "cleaner/tags.h"
+
+#include <stdlib.h>
+
+#include "aws/error.h"
+#include "aws/xml.h"
+#include "cleaner/fields.h"
+
+static const char *first_str(const json_t *o, const char *a, const char *b, const char *c)
+{
+	const char *v = tp_jstr(o, a);
+
+	if (!v)
+		v = tp_jstr(o, b);
+	if (!v)
+		v = tp_jstr(o, c);
+	return v;
+}
+
+void tp_tags_from_json(tp_resource *r, const json_t *tags)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (json_is_object(tags)) {
+		json_object_foreach((json_t *)tags, k, v)
+			tp_resource_add_tag(r, k, json_is_string(v) ? json_string_value(v) : "");
+		return;
+	}
+	json_array_foreach(tags, i, v) {
+		k = first_str(v, "Key", "key", "TagKey");
+		if (k)
+			tp_resource_add_tag(r, k, first_str(v, "Value", "value", "TagValue"));
+	}
+}
+
+static int add_xml_tag(void *ctx, xmlNodePtr node)
+{
+	char *k = tp_xml_text(node, "Key"), *v = tp_xml_text(node, "Value");
+
+	if (!k) {                    /* EC2: <item><key/><value/></item> */
+		k = tp_xml_text(node, "key");
+		free(v);
+		v = tp_xml_text(node, "value");
+	}
+	if (k)
+		tp_resource_add_tag(ctx, k, v);
+	free(k);
+	free(v);
+	return 0;
+}
+
+void tp_tags_from_xml(tp_resource *r, xmlNodePtr from, const char *path)
+{
+	tp_xml_foreach(from, path, add_xml_tag, r);
+}
+
+void tp_tags_unreadable(tp_resource *r)
+{
+	char buf[1024];
+
+	tp_resource_skip(r, "tags unreadable: %s", tp_error_format(tp_error_last(), buf, sizeof(buf)));
+	tp_error_clear();
+}

@@ -1,0 +1,27 @@
+/*
+ * Tags as AWS APIs return them, onto a resource. Every shape in use:
+ * [{"Key": k, "Value": v}] (also key/value, TagKey/TagValue), {"k": "v"}
+ * maps (SQS, Lambda, API Gateway), and XML lists of <Key>/<Value>.
+ */
+#ifndef TP_CLEANER_TAGS_H
+#define TP_CLEANER_TAGS_H
+
+#include <jansson.h>
+#include <libxml/tree.h>
+
+#include "cleaner/resource.h"
+
+/* Add every tag of `tags` (an array of pairs or an object map; NULL = none). */
+void tp_tags_from_json(tp_resource *r, const json_t *tags);
+
+/* Add every element at `path` ("Tags/member", "TagSet/Tag") with Key and Value. */
+void tp_tags_from_xml(tp_resource *r, xmlNodePtr from, const char *path);
+
+/*
+ * The tags of `r` could not be read (the calling thread's error says why):
+ * mark it skipped, so no filter can miss it, and clear the error. Filters
+ * that fail to protect something are worse than a resource left behind.
+ */
+void tp_tags_unreadable(tp_resource *r);
+
+#endif
