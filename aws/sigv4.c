@@ -22,6 +22,38 @@
 #define ALGORITHM "AWS4-HMAC-SHA256"
 #define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
+/* A piece of a string being assembled, see add_pieces(). */
+struct piece {
+	const char *p;
+	size_t n;
+};
+
+#define LIT(s) { s, sizeof(s) - 1 }
+#define BUF(b) { (b)->ptr, (b)->len }
+
+/*
+ * Append the pieces to b with one allocation check: a signature is put
+ * together from some thirty small strings.
+ */
+static int add_pieces(tp_buf *b, const struct piece *pc, size_t n)
+{
+	size_t i, total = 0;
+	char *w;
+
+	for (i = 0; i < n; i++)
+		total += pc[i].n;
+	if (tp_buf_grow(b, total) < 0)
+		return -1;
+	w = b->ptr + b->len;
+	for (i = 0; i < n; i++) {
+		memcpy(w, pc[i].p, pc[i].n);
+		w += pc[i].n;
+	}
+	b->len += total;
+	*w = '\0';
+	return 0;
+}
+
 /* What the caller asked for, checked once. */
 struct job {
 	const tp_sigv4_request *req;
@@ -101,14 +133,14 @@ static int set_date(tp_sigv4_out *out, struct job *j)
 /* t->scope = "20150830/us-east-1/service/aws4_request" */
 static int set_scope(struct job *j)
 {
-	tp_buf *b = &j->t->scope;
+	const struct piece pc[] = {
+		{ j->date8, 8 }, LIT("/"),
+		{ j->opts->region, strlen(j->opts->region) }, LIT("/"),
+		{ j->opts->service, strlen(j->opts->service) }, LIT("/aws4_request"),
+	};
 
-	tp_buf_reset(b);
-	if (tp_buf_add(b, j->date8, 8) < 0 || tp_buf_addc(b, '/') < 0 ||
-	    tp_buf_adds(b, j->opts->region) < 0 || tp_buf_addc(b, '/') < 0 ||
-	    tp_buf_adds(b, j->opts->service) < 0)
-		return -1;
-	return tp_buf_add(b, "/aws4_request", 13);
+	tp_buf_reset(&j->t->scope);
+	return add_pieces(&j->t->scope, pc, TP_ARRAY_SIZE(pc));
 }
 
 static int set_payload_hash(tp_sigv4_out *out, const struct job *j)
@@ -219,49 +251,58 @@ static int build_headers(struct job *j, int replace, const tp_header *extra, siz
 	return tp_sigv4__canon_headers(&t->headers, &t->signed_list, t->hdrs, kept);
 }
 
+/*
+ * out->canonical_request: method, URI, query (the request's and `extra`),
+ * headers, signed headers and payload hash, one per line.
+ */
 static int canonical_request(tp_sigv4_out *out, struct job *j,
 			     const tp_sigv4__param *extra, size_t nextra)
 {
 	const tp_sigv4_opts *o = j->opts;
 	tp_sigv4__tls *t = j->t;
-	tp_buf *cr = &out->canonical_request;
 
-	if (tp_buf_adds(cr, j->req->method) < 0 || tp_buf_addc(cr, '\n') < 0 ||
-	    tp_sigv4__canon_uri(cr, &t->tmp1, j->req->path, !o->s3 && !o->keep_path,
+	tp_buf_reset(&t->uri);
+	tp_buf_reset(&t->canon_query);
+	if (tp_sigv4__canon_uri(&t->uri, &t->tmp1, j->req->path, !o->s3 && !o->keep_path,
 				!o->s3) < 0 ||
-	    tp_buf_addc(cr, '\n') < 0 ||
-	    tp_sigv4__canon_query(cr, t, j->req->query, extra, nextra) < 0 ||
-	    tp_buf_addc(cr, '\n') < 0 ||
-	    tp_buf_add(cr, t->headers.ptr, t->headers.len) < 0 || tp_buf_addc(cr, '\n') < 0 ||
-	    tp_buf_add(cr, t->signed_list.ptr, t->signed_list.len) < 0 ||
-	    tp_buf_addc(cr, '\n') < 0 || tp_buf_adds(cr, out->payload_hash) < 0)
+	    tp_sigv4__canon_query(&t->canon_query, t, j->req->query, extra, nextra) < 0)
 		return -1;
-	return 0;
+	{
+		const struct piece pc[] = {
+			{ j->req->method, strlen(j->req->method) }, LIT("\n"),
+			BUF(&t->uri), LIT("\n"),
+			BUF(&t->canon_query), LIT("\n"),
+			BUF(&t->headers), LIT("\n"),
+			BUF(&t->signed_list), LIT("\n"),
+			{ out->payload_hash, strlen(out->payload_hash) },
+		};
+
+		return add_pieces(&out->canonical_request, pc, TP_ARRAY_SIZE(pc));
+	}
 }
 
-static int add_scope(tp_buf *b, const struct job *j)
-{
-	return tp_buf_add(b, j->t->scope.ptr, j->t->scope.len);
-}
-
+/* The string to sign, and the signature of it. */
 static int sign_canonical(tp_sigv4_out *out, struct job *j)
 {
 	const tp_sigv4__key key = { j->creds->secret_access_key, j->date8,
 				    j->opts->region, j->opts->service };
-	tp_buf *sts = &out->string_to_sign;
 	unsigned char mac[32];
 	char crhash[65];
 
 	if (tp_sigv4__sha256_hex(j->t, crhash, out->canonical_request.ptr,
 				 out->canonical_request.len) < 0)
 		return -1;
-	if (tp_buf_add(sts, ALGORITHM "\n", sizeof(ALGORITHM)) < 0 ||
-	    tp_buf_add(sts, out->amz_date, 16) < 0 || tp_buf_addc(sts, '\n') < 0 ||
-	    add_scope(sts, j) < 0 || tp_buf_addc(sts, '\n') < 0 ||
-	    tp_buf_add(sts, crhash, 64) < 0)
-		return -1;
-	if (tp_sigv4__sign_string(j->t, mac, &key, sts->ptr, sts->len) < 0)
-		return -1;
+	{
+		const struct piece pc[] = {
+			LIT(ALGORITHM "\n"), { out->amz_date, 16 }, LIT("\n"),
+			BUF(&j->t->scope), LIT("\n"), { crhash, 64 },
+		};
+		tp_buf *sts = &out->string_to_sign;
+
+		if (add_pieces(sts, pc, TP_ARRAY_SIZE(pc)) < 0 ||
+		    tp_sigv4__sign_string(j->t, mac, &key, sts->ptr, sts->len) < 0)
+			return -1;
+	}
 	tp_hex(out->signature, mac, sizeof(mac));
 	return 0;
 }
@@ -289,15 +330,16 @@ static int signer_headers(tp_sigv4_out *out, const struct job *j)
 
 static int authorization(tp_sigv4_out *out, const struct job *j)
 {
-	tp_buf *a = &out->authorization;
+	const struct piece pc[] = {
+		LIT(ALGORITHM " Credential="),
+		{ j->creds->access_key_id, strlen(j->creds->access_key_id) }, LIT("/"),
+		BUF(&j->t->scope), LIT(", SignedHeaders="), BUF(&j->t->signed_list),
+		LIT(", Signature="), { out->signature, 64 },
+	};
 
-	if (tp_buf_adds(a, ALGORITHM " Credential=") < 0 ||
-	    tp_buf_adds(a, j->creds->access_key_id) < 0 || tp_buf_addc(a, '/') < 0 ||
-	    add_scope(a, j) < 0 || tp_buf_adds(a, ", SignedHeaders=") < 0 ||
-	    tp_buf_add(a, j->t->signed_list.ptr, j->t->signed_list.len) < 0 ||
-	    tp_buf_adds(a, ", Signature=") < 0 || tp_buf_adds(a, out->signature) < 0)
+	if (add_pieces(&out->authorization, pc, TP_ARRAY_SIZE(pc)) < 0)
 		return -1;
-	add_header(out, "Authorization", a->ptr);
+	add_header(out, "Authorization", out->authorization.ptr);
 	return 0;
 }
 
@@ -372,7 +414,7 @@ static long presign_params(tp_sigv4__param p[NPARAMS], const tp_sigv4_out *out,
 	tp_buf_reset(q);
 	tp_buf_reset(cred);
 	if (tp_buf_adds(cred, j->creds->access_key_id) < 0 || tp_buf_addc(cred, '/') < 0 ||
-	    add_scope(cred, j) < 0)
+	    tp_buf_add(cred, j->t->scope.ptr, j->t->scope.len) < 0)
 		return -1;
 	if (add_param(q, &at[P_ALGORITHM], "X-Amz-Algorithm", ALGORITHM, strlen(ALGORITHM)) < 0 ||
 	    add_param(q, &at[P_CREDENTIAL], "X-Amz-Credential", cred->ptr, cred->len) < 0 ||

@@ -44,6 +44,8 @@ typedef struct tp_sigv4__tls {
 	tp_buf signed_list;     /* "host;x-amz-date" */
 	tp_buf query;           /* presign: the X-Amz-* parameters */
 	tp_buf scope;           /* "20150830/us-east-1/sts/aws4_request" */
+	tp_buf uri;             /* the canonical URI */
+	tp_buf canon_query;     /* the canonical query */
 	tp_sigv4__hdr *hdrs;
 	size_t hdrs_alloc;
 	tp_sigv4__param *params;

@@ -49,6 +49,7 @@ static EVP_MD *sha256_md;       /* fetched once, never freed */
 static EVP_MAC *hmac_mac;
 
 struct key_slot {
+	uint64_t hash;                  /* of the name, compared first */
 	char *name;                     /* secret NUL date NUL region NUL service NUL */
 	size_t len[4];                  /* of each part */
 	unsigned char key[32];
@@ -56,10 +57,11 @@ struct key_slot {
 	uint64_t used;                  /* cache_clock at last use; 0 = empty */
 };
 
-/* What a slot is looked up by: the four parts and their lengths. */
+/* What a slot is looked up by: the four parts, their lengths, a hash. */
 struct key_name {
 	const char *part[4];
 	size_t len[4];
+	uint64_t hash;
 };
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -80,6 +82,8 @@ static void tls_free(void *p)
 	tp_buf_release(&t->signed_list);
 	tp_buf_release(&t->query);
 	tp_buf_release(&t->scope);
+	tp_buf_release(&t->uri);
+	tp_buf_release(&t->canon_query);
 	free(t->hdrs);
 	free(t->params);
 	free(t);
@@ -171,16 +175,30 @@ int tp_sigv4__hmac(tp_sigv4__tls *t, unsigned char out[32], const void *key,
 	return 0;
 }
 
+/*
+ * The parts, their lengths, and a hash of them taken eight bytes at a time
+ * (FNV-1a's multiply over words): only a filter, the bytes decide.
+ */
 static void key_name_init(struct key_name *n, const tp_sigv4__key *k)
 {
-	size_t i;
+	uint64_t h = 14695981039346656037ULL, w;
+	size_t i, off;
 
 	n->part[0] = k->secret;
 	n->part[1] = k->date8;
 	n->part[2] = k->region;
 	n->part[3] = k->service;
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 4; i++) {
 		n->len[i] = strlen(n->part[i]);
+		for (off = 0; off < n->len[i]; off += sizeof(w)) {
+			w = 0;
+			memcpy(&w, n->part[i] + off,
+			       n->len[i] - off < sizeof(w) ? n->len[i] - off : sizeof(w));
+			h = (h ^ w) * 1099511628211ULL;
+		}
+		h = (h ^ n->len[i]) * 1099511628211ULL;
+	}
+	n->hash = h;
 }
 
 static int slot_is(const struct key_slot *s, const struct key_name *n)
@@ -188,7 +206,7 @@ static int slot_is(const struct key_slot *s, const struct key_name *n)
 	const char *p = s->name;
 	size_t i;
 
-	if (!s->used)
+	if (!s->used || s->hash != n->hash)
 		return 0;
 	for (i = 0; i < 4; i++) {
 		if (s->len[i] != n->len[i] || memcmp(p, n->part[i], n->len[i]) != 0)
@@ -318,6 +336,7 @@ static void cache_insert(tp_sigv4__tls *t, const struct key_name *n,
 	}
 	slot_clear(s);
 	s->name = slot_name(n);
+	s->hash = n->hash;
 	memcpy(s->len, n->len, sizeof(s->len));
 	memcpy(s->key, key, 32);
 	s->inner = inner;
