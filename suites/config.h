@@ -38,7 +38,7 @@ typedef struct tp_config_mark {
 	unsigned column;
 } tp_config_mark;
 
-/* A list of strings; marks[i] is where items[i] was written. */
+/* A list of strings; marks[i] is where items[i] was written (0:0 for a default). */
 typedef struct tp_config_list {
 	char **items;
 	tp_config_mark *marks;

@@ -64,6 +64,7 @@ static const tp_cfg_field type_fields[] = {
 	{ "include", decode_types, offsetof(tp_config_cleaner, include) },
 	{ "exclude", decode_types, offsetof(tp_config_cleaner, exclude) },
 };
+TP_CFG_FIELDS_FIT(type_fields);
 
 /* A type both included and excluded is a contradiction, not a preference. */
 static int check_overlap(tp_cfg_ctx *ctx, const tp_config_cleaner *cl)
@@ -97,6 +98,7 @@ static const tp_cfg_field cleaner_fields[] = {
 	{ "resource_types", decode_resource_types, 0 },
 	{ "allow_prod_alias", tp_cfg_bool, offsetof(tp_config_cleaner, allow_prod_alias) },
 };
+TP_CFG_FIELDS_FIT(cleaner_fields);
 
 int tp_cfg_decode_cleaner(tp_cfg_ctx *ctx, const tp_ynode *v, void *dst)
 {

@@ -38,6 +38,11 @@ typedef struct tp_cfg_field {
 
 #define TP_CFG_MAX_FIELDS 16
 
+/* Put after each field table: tp_cfg_fields fills found[TP_CFG_MAX_FIELDS]. */
+#define TP_CFG_FIELDS_FIT(table) \
+	_Static_assert(sizeof(table) / sizeof((table)[0]) <= TP_CFG_MAX_FIELDS, \
+		       #table " has more than TP_CFG_MAX_FIELDS fields")
+
 /* Key path: push returns a mark to pop back to. */
 size_t tp_cfg_push_key(tp_cfg_ctx *ctx, const char *key);
 size_t tp_cfg_push_index(tp_cfg_ctx *ctx, size_t i);

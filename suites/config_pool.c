@@ -67,6 +67,7 @@ static const tp_cfg_field pool_fields[] = {
 	{ "lease_ttl", tp_cfg_duration, offsetof(tp_config_pool, lease_ttl) },
 	{ "blocklist", decode_accounts, offsetof(tp_config_pool, blocklist) },
 };
+TP_CFG_FIELDS_FIT(pool_fields);
 
 enum { F_STORE, F_ROLE, F_ACCOUNTS, F_OU, F_TTL, F_BLOCKLIST };
 

@@ -1,9 +1,8 @@
 /*
  * One `cleaner.protect` rule: which resources the cleaner must never
  * delete. Regular expressions are compiled here, once, and kept in the rule;
- * patterns that would make regcomp blow up are refused.
+ * patterns that would make regcomp blow up are refused (regex_guard.h).
  */
-#include <ctype.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +10,7 @@
 #include "aws/error.h"
 #include "aws/util.h"
 #include "suites/config_internal.h"
-
-#define REGEX_MAX_LEN 512
-#define REGEX_MAX_REPEAT 100 /* product of all {n,m} bounds */
+#include "suites/regex_guard.h"
 
 static int decode_type(tp_cfg_ctx *ctx, const tp_ynode *v, void *dst)
 {
@@ -71,44 +68,14 @@ static const tp_cfg_field protect_fields[] = {
 	{ "created_after", decode_time, offsetof(tp_config_protect, created_after) },
 	{ "invert", tp_cfg_bool, offsetof(tp_config_protect, invert) },
 };
+TP_CFG_FIELDS_FIT(protect_fields);
 
 enum { F_TYPE, F_NAME, F_ARN, F_MATCH, F_TAG, F_CREATED, F_INVERT };
-
-/*
- * Why a pattern is refused before regcomp sees it, or NULL: glibc expands
- * {n,m} by copying, so nested counts multiply, and back-references match
- * in exponential time.
- */
-static const char *regex_hazard(const char *p)
-{
-	unsigned long product = 1, bound;
-	char *end;
-
-	if (strlen(p) > REGEX_MAX_LEN)
-		return "longer than 512 characters";
-	for (; *p; p++) {
-		if (p[0] == '\\' && isdigit((unsigned char)p[1]))
-			return "back-references are not supported";
-		if (p[0] == '\\' && p[1]) {
-			p++;
-			continue;
-		}
-		if (p[0] != '{' || !isdigit((unsigned char)p[1]))
-			continue;
-		bound = strtoul(p + 1, &end, 10);
-		if (*end == ',' && isdigit((unsigned char)end[1]))
-			bound = strtoul(end + 1, &end, 10);
-		product *= bound > 1 ? (bound > REGEX_MAX_REPEAT ? REGEX_MAX_REPEAT + 1 : bound) : 1;
-		if (product > REGEX_MAX_REPEAT)
-			return "repetition counts multiply past 100";
-	}
-	return NULL;
-}
 
 static int compile(tp_cfg_ctx *ctx, const char *key, const tp_ynode *at,
 		   const char *pattern, regex_t *re, int *ok)
 {
-	const char *hazard = regex_hazard(pattern);
+	const char *hazard = tp_regex_hazard(pattern);
 	char why[256];
 	int err;
 

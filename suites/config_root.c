@@ -60,6 +60,7 @@ static const tp_cfg_field root_fields[] = {
 	{ "suites", tp_cfg_decode_suites, 0 },
 	{ "cleaner", tp_cfg_decode_cleaner, offsetof(tp_config, cleaner) },
 };
+TP_CFG_FIELDS_FIT(root_fields);
 
 enum { F_PROJECT, F_REGIONS, F_POOL };
 

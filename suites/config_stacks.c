@@ -80,6 +80,7 @@ static const tp_cfg_field stack_fields[] = {
 	{ "watch", tp_cfg_list, offsetof(tp_config_stack, watch) },
 	{ "depends_on", tp_cfg_list, offsetof(tp_config_stack, depends_on) },
 };
+TP_CFG_FIELDS_FIT(stack_fields);
 
 enum { F_NAME, F_TEMPLATE, F_COMMAND };
 

@@ -94,6 +94,7 @@ static const tp_cfg_field suite_fields[] = {
 	{ "tags", decode_tags, offsetof(tp_config_suite, tags) },
 	{ "env", decode_env, offsetof(tp_config_suite, env) },
 };
+TP_CFG_FIELDS_FIT(suite_fields);
 
 enum { F_NAME, F_COMMAND };
 

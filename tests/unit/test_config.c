@@ -24,6 +24,7 @@
 #include "aws/error.h"
 #include "aws/util.h"
 #include "suites/config.h"
+#include "suites/regex_guard.h"
 #include "suites/suggest.h"
 #include "tests/support/testutil.h"
 
@@ -558,6 +559,28 @@ static void test_config__suggest(void **state)
 
 /* ---- limits: what the fuzzer would otherwise find --------------------- */
 
+/* glibc regcomp copies E for E+ and E{n,m}: nesting multiplies, sequence adds. */
+static void test_config__regex_guard(void **state)
+{
+	static const char *const ok[] = {
+		"audit-.*", "^arn:aws:s3:::[a-z0-9.-]{3,63}$", "a+b+c+d+e+f+g+h+i+j+k+l+m+",
+		"[[:alpha:]]{5000}", "(a*)*b", "[\\1]x", "((a{1,5}){1,5}){1,5}",
+	};
+	static const char *const refused[] = {
+		"a++++++++++++++++++++++++++++++", "((a{99}){99})", "(((a{21}){21}){21})",
+		"((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+)", "(a)\\1", "a{99999}",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < TP_ARRAY_SIZE(ok); i++)
+		if (tp_regex_hazard(ok[i]))
+			fail_msg("'%s' refused: %s", ok[i], tp_regex_hazard(ok[i]));
+	for (i = 0; i < TP_ARRAY_SIZE(refused); i++)
+		if (!tp_regex_hazard(refused[i]))
+			fail_msg("'%s' accepted (cost %zu)", refused[i], tp_regex_cost(refused[i]));
+}
+
 static void test_config__too_large(void **state)
 {
 	size_t len = TP_CONFIG_MAX_BYTES + 1;
@@ -643,6 +666,7 @@ static const struct CMUnitTest fixed_tests[] = {
 	cmocka_unit_test(test_config__find),
 	cmocka_unit_test(test_config__validate_types),
 	cmocka_unit_test(test_config__suggest),
+	cmocka_unit_test(test_config__regex_guard),
 	cmocka_unit_test(test_config__too_large),
 	cmocka_unit_test(test_config__too_many_nodes),
 	cmocka_unit_test(test_config__long_cycle),

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# smoke.sh TARGET SECONDS: run the libFuzzer target TARGET (e.g. fuzz_config)
+# for SECONDS on a copy of its seed corpus; fail on any crash, sanitizer
+# report, leak, timeout or out-of-memory.
+#
+# The binary is $TP_FUZZ_BINARY when set (a build that is already a libFuzzer
+# one); otherwise the target is built with clang in $TP_BINARY_DIR/fuzz-build
+# (configured once, -DTIDEPOOL_FUZZ=ON; concurrent runs serialise on a lock).
+# Without clang there is nothing to run: exit 77, which ctest reports as skipped.
+#
+# Findings are kept in $TP_BINARY_DIR/fuzz-build/artifacts/; replay one with
+#   $TP_BINARY_DIR/fuzz-build/tests/TARGET ARTIFACT
+set -euo pipefail
+
+target=${1:?usage: smoke.sh TARGET SECONDS}
+seconds=${2:?usage: smoke.sh TARGET SECONDS}
+src=${TP_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+bin=${TP_BINARY_DIR:-$src/build}
+fuzz_build=$bin/fuzz-build
+name=${target#fuzz_}
+
+build_target() {
+	if ! command -v clang >/dev/null 2>&1; then
+		echo "smoke.sh: clang not found; $target not fuzzed (install clang to run it)" >&2
+		exit 77
+	fi
+	mkdir -p "$fuzz_build"
+	(
+		if command -v flock >/dev/null 2>&1; then
+			flock 9
+		fi
+		if [ ! -f "$fuzz_build/CMakeCache.txt" ]; then
+			cmake -S "$src" -B "$fuzz_build" -DCMAKE_C_COMPILER=clang \
+				-DTIDEPOOL_FUZZ=ON -DBUILD_TESTING=ON \
+				-DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+		fi
+		cmake --build "$fuzz_build" --target "$target" -j2 >/dev/null
+	) 9>"$fuzz_build/.lock"
+	echo "$fuzz_build/tests/$target"
+}
+
+binary=${TP_FUZZ_BINARY:-}
+if [ -z "$binary" ]; then
+	binary=$(build_target)
+fi
+
+seeds=$src/tests/fuzz/corpus/$name
+dict=$src/tests/fuzz/$name.dict
+mkdir -p "$fuzz_build/artifacts" "$fuzz_build/runs"
+work=$(mktemp -d "$fuzz_build/runs/$name.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cp -R "$seeds/." "$work/"
+
+args=(-max_total_time="$seconds" -rss_limit_mb=2048 -timeout=20
+      -print_final_stats=1 -artifact_prefix="$fuzz_build/artifacts/$target-")
+if [ -f "$dict" ]; then
+	args+=(-dict="$dict")
+fi
+echo "smoke.sh: fuzzing $target for ${seconds}s ($binary)" >&2
+"$binary" "${args[@]}" "$work"
