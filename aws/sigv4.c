@@ -343,6 +343,15 @@ static int authorization(tp_sigv4_out *out, const struct job *j)
 	return 0;
 }
 
+/* The code of the error just set (TP_EINVAL, TP_ERROR), for the caller. */
+static int failed(tp_sigv4_out *out)
+{
+	int code = tp_error_last()->code;
+
+	out->nadd_headers = 0;
+	return code < 0 ? code : TP_ERROR;
+}
+
 int tp_sigv4_sign(tp_sigv4_out *out, const tp_sigv4_request *req,
 		  const tp_sigv4_creds *creds, const tp_sigv4_opts *opts)
 {
@@ -351,10 +360,8 @@ int tp_sigv4_sign(tp_sigv4_out *out, const tp_sigv4_request *req,
 	if (begin(out, &j, req, creds, opts) < 0 || signer_headers(out, &j) < 0 ||
 	    build_headers(&j, 1, out->add_headers, out->nadd_headers) < 0 ||
 	    canonical_request(out, &j, NULL, 0) < 0 ||
-	    sign_canonical(out, &j) < 0 || authorization(out, &j) < 0) {
-		out->nadd_headers = 0;
-		return -1;
-	}
+	    sign_canonical(out, &j) < 0 || authorization(out, &j) < 0)
+		return failed(out);
 	return 0;
 }
 
@@ -460,7 +467,7 @@ int tp_sigv4_presign(tp_sigv4_out *out, const tp_sigv4_request *req,
 	    (n = presign_params(params, out, &j)) < 0 ||
 	    canonical_request(out, &j, params, (size_t)n) < 0 || sign_canonical(out, &j) < 0 ||
 	    presigned_query(out, &j) < 0)
-		return -1;
+		return failed(out);
 	return 0;
 }
 

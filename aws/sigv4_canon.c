@@ -247,11 +247,17 @@ static size_t count_params(const char *query)
 /* The query's parameters, re-encoded into t->tmp1; returns how many, or -1. */
 static long parse_query(tp_sigv4__tls *t, const char *query, size_t nextra)
 {
-	size_t len = query ? strlen(query) : 0, n = 0;
-	tp_sigv4__param *q = params_room(t, (len ? count_params(query) : 0) + nextra);
-	const char *s = query, *end = query + len;
+	size_t len, n = 0;
+	tp_sigv4__param *q;
+	const char *s, *end;
 	char *p;
 
+	if (!query)
+		query = "";
+	len = strlen(query);
+	q = params_room(t, (len ? count_params(query) : 0) + nextra);
+	s = query;
+	end = query + len;
 	tp_buf_reset(&t->tmp1);
 	if (!(p = grow_encoded(&t->tmp1, len)))
 		return -1;
@@ -277,8 +283,10 @@ int tp_sigv4__canon_query(tp_buf *out, tp_sigv4__tls *t, const char *query,
 	if (parsed < 0)
 		return -1;
 	n = (size_t)parsed;
-	memcpy(t->params + n, extra, nextra * sizeof(*extra));
-	n += nextra;
+	if (nextra) {
+		memcpy(t->params + n, extra, nextra * sizeof(*extra));
+		n += nextra;
+	}
 	sort_params(t->params, n);
 	for (i = 0; i < n; i++)
 		total += t->params[i].klen + t->params[i].vlen + 2;
