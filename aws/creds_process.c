@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -52,11 +53,33 @@ static void read_all(int fd, tp_buf *out)
 	}
 }
 
+/*
+ * The command starts with no signal blocked and default dispositions for
+ * the signals a caller commonly blocks or ignores (a runner blocks SIGINT
+ * in its threads, a server ignores SIGPIPE); exec would keep both.
+ */
+static void child_attributes(posix_spawnattr_t *attr)
+{
+	static const int sigs[] = { SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD };
+	sigset_t none, defaults;
+	size_t i;
+
+	sigemptyset(&none);
+	sigemptyset(&defaults);
+	for (i = 0; i < TP_ARRAY_SIZE(sigs); i++)
+		sigaddset(&defaults, sigs[i]);
+	posix_spawnattr_init(attr);
+	posix_spawnattr_setsigmask(attr, &none);
+	posix_spawnattr_setsigdefault(attr, &defaults);
+	posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+}
+
 /* Run the command; *status is its wait status. */
 static int run(const struct process *p, tp_buf *out, int *status)
 {
 	char *argv[] = { "sh", "-c", p->command, NULL };
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
 	int fds[2], err;
 	pid_t pid;
 
@@ -65,8 +88,10 @@ static int run(const struct process *p, tp_buf *out, int *status)
 				    p->who, strerror(errno));
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-	err = posix_spawn(&pid, "/bin/sh", &fa, NULL, argv, environ);
+	child_attributes(&attr);
+	err = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
 	close(fds[1]);
 	if (err) {
 		close(fds[0]);
