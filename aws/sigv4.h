@@ -3,18 +3,31 @@
  *
  * Header signing (Authorization header) and presigned query signing, per
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html
+ * and checked against AWS's test suite (tests/sigv4) and botocore
+ * (tests/sigv4_differential.py).
  *
  * The request is described as it goes on the wire: `path` is already
  * percent-encoded (as in the request line), `query` is the raw query string.
- * The signer canonicalises them: the path is normalised (dot segments,
- * duplicate slashes) and encoded a second time unless `opts.s3` is set; the
- * query is decoded, re-encoded with the RFC 3986 unreserved set, and sorted
- * by key then value (repeated and empty keys kept). Header names are
- * lower-cased, values trimmed and inner whitespace runs folded to one space;
- * repeated headers are joined with ','.
+ * The signer canonicalises them:
+ *  - path: dot segments and empty segments removed as botocore does
+ *    ("/a/./b//c/../" -> "/a/b/", a trailing slash kept), then every byte
+ *    outside A-Za-z0-9-._~ and '/' encoded again ("%20" -> "%2520"). With
+ *    `opts.s3` neither: S3 signs the path as sent, so the caller sends it in
+ *    canonical form (tp_sigv4_uri_encode with keep_slash). `opts.keep_path`
+ *    skips only the normalisation.
+ *  - query: split at '&'; each key and value percent-decoded and encoded
+ *    again with the unreserved set ('+' is a literal plus); "a" is "a=";
+ *    pairs sorted by encoded key, then value; repeated and empty keys kept,
+ *    empty segments ("a&&b") dropped.
+ *  - headers: names lower-cased; values trimmed, runs of blanks folded to
+ *    one space, a value spanning lines (obsolete folding) becomes its lines
+ *    joined with ','; a repeated name's values joined with ',' in request
+ *    order. Every header given is signed.
  *
- * Signing keys are cached per (secret, date, region, service); the cache is
- * thread-safe (a mutex-protected table of a few entries).
+ * Thread safety: any number of threads may sign at once. Signing keys are
+ * cached process-wide per (secret, day, region, service) in a small table
+ * under a mutex (see sigv4_keys.c for why not per thread); scratch space is
+ * per thread, so a warm signer reusing `out` allocates almost nothing.
  */
 #ifndef TP_SIGV4_H
 #define TP_SIGV4_H
@@ -33,7 +46,7 @@ typedef struct tp_sigv4_request {
 	const char *method;          /* "GET" */
 	const char *path;            /* "/a%20b", as on the wire; NULL = "/" */
 	const char *query;           /* "a=1&b=" without '?'; NULL = none */
-	const tp_header *headers;    /* must include Host */
+	const tp_header *headers;    /* must include Host; a NULL name is skipped */
 	size_t nheaders;
 	const void *body;            /* hashed unless payload_hash is set */
 	size_t body_len;
@@ -61,10 +74,12 @@ typedef struct tp_sigv4_creds {
 
 /*
  * The signer's results. Header signing fills `add_headers` with the headers
- * the caller must send in addition to its own (X-Amz-Date, and when they
- * apply X-Amz-Security-Token, X-Amz-Content-Sha256, then Authorization last);
- * presigning fills `query` with the complete signed query string.
- * canonical_request and string_to_sign are kept for tests and debugging.
+ * the caller must send in addition to its own: X-Amz-Date, then when they
+ * apply X-Amz-Security-Token and X-Amz-Content-Sha256, and Authorization
+ * last. Presigning fills `query` with the complete signed query string (the
+ * request's query, the X-Amz-* parameters, X-Amz-Signature last) and adds
+ * no headers. canonical_request, string_to_sign and signature are kept for
+ * tests and debugging.
  */
 typedef struct tp_sigv4_out {
 	tp_buf canonical_request;
@@ -73,10 +88,11 @@ typedef struct tp_sigv4_out {
 	char amz_date[17];           /* "20150830T123600Z" */
 	tp_buf authorization;        /* header signing: the Authorization value */
 	tp_buf query;                /* presigning: the signed query string */
-	tp_header add_headers[4];    /* point into this struct; valid until release
-				      * or the next signature with it */
+	tp_header add_headers[4];    /* point into this struct (never into the
+				      * request or creds): valid until the next
+				      * signature with it or its release */
 	size_t nadd_headers;
-	char payload_hash[65];
+	char payload_hash[65];       /* as signed: hex SHA-256 or the given value */
 	tp_buf security_token;       /* the copy of the token add_headers points to */
 } tp_sigv4_out;
 
@@ -84,37 +100,53 @@ typedef struct tp_sigv4_out {
 			    {{0, 0}}, 0, "", TP_BUF_INIT }
 
 /*
- * Sign by header. Returns 0, or -1 with TP_EINVAL on a malformed request
- * (no Host header, bad percent-encoding). `out` may be reused across calls
- * (its buffers are reset); release it once with tp_sigv4_out_release.
+ * Sign by header. The caller's own X-Amz-Date and Authorization headers, and
+ * X-Amz-Security-Token / X-Amz-Content-Sha256 when the signer adds them, are
+ * left out of the signature (they are stale copies of what add_headers
+ * replaces); the caller must not send them.
+ *
+ * Returns 0, or with the error set: TP_EINVAL for a request that cannot be
+ * signed (no method, no Host header, a malformed percent escape in the
+ * query, no access key, secret, service or region, a payload hash over 64
+ * characters), TP_ERROR when libcrypto fails. On failure nadd_headers is 0.
+ * Messages never contain the secret key or session token. `out` may be reused across
+ * calls (its buffers are reset, their memory kept); release it once with
+ * tp_sigv4_out_release. The request, creds and opts are not modified.
  */
 int tp_sigv4_sign(tp_sigv4_out *out, const tp_sigv4_request *req,
 		  const tp_sigv4_creds *creds, const tp_sigv4_opts *opts);
 
 /*
- * Presign: the X-Amz-* parameters are added to the query and signed; only
- * the Host header (and any others given) is signed. The payload hash is
- * req->payload_hash when set (S3 callers pass "UNSIGNED-PAYLOAD"), else the
- * hash of the body, as in AWS's test suite.
+ * Presign: X-Amz-Algorithm, -Credential, -Date, -Expires, -SignedHeaders
+ * and (with a session token) -Security-Token are added to the query and
+ * signed with every header given (at least Host). The payload hash is
+ * req->payload_hash when set (S3 presigned URLs pass "UNSIGNED-PAYLOAD"),
+ * else the hash of the body, as in AWS's test suite. Returns as
+ * tp_sigv4_sign.
  */
 int tp_sigv4_presign(tp_sigv4_out *out, const tp_sigv4_request *req,
 		     const tp_sigv4_creds *creds, const tp_sigv4_opts *opts);
 
+/* Free the buffers of `out`; it is empty and reusable afterwards. NULL is a no-op. */
 void tp_sigv4_out_release(tp_sigv4_out *out);
 
-/* URI-encode per SigV4 (unreserved A-Za-z0-9-._~ kept); '/' kept if keep_slash. */
+/*
+ * Append s[0..len) URI-encoded per SigV4 to `out`: A-Za-z0-9-._~ kept, '/'
+ * kept when keep_slash, every other byte as %XX (upper-case hex). Returns
+ * 0, or -1 with TP_EINVAL when `out` would exceed its cap (unchanged then).
+ */
 int tp_sigv4_uri_encode(tp_buf *out, const char *s, size_t len, int keep_slash);
 
 /*
  * The signing key for (secret, date8 "20150830", region, service): from the
  * cache, or derived and cached. Returns 1 when it came from the cache, 0 when
- * it was derived, -1 on error (error set). For tests and callers that sign
- * something other than an HTTP request.
+ * it was derived, or TP_EINVAL / TP_ERROR (error set). For tests and callers
+ * that sign something other than an HTTP request.
  */
 int tp_sigv4_signing_key(unsigned char key[32], const char *secret, const char *date8,
 			 const char *region, const char *service);
 
-/* Drop every cached signing key (tests, credential rotation). */
+/* Drop (and wipe) every cached signing key: tests, credential rotation. */
 void tp_sigv4_cache_clear(void);
 
 #endif
