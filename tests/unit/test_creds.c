@@ -8,6 +8,7 @@
  * server; STS (AssumeRole, AssumeRoleWithWebIdentity) and the container
  * endpoint are loopback servers too, which record what they were sent.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1075,6 +1076,49 @@ static void test_creds__imds_expiring_soon_is_refreshed(void **state)
 	tp_test_httpd_stop(h);
 }
 
+struct getter {
+	tp_cred_provider *p;
+	int failures;
+};
+
+static void *get_many(void *arg)
+{
+	struct getter *g = arg;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		tp_creds c = TP_CREDS_INIT;
+		if (tp_creds_get(g->p, &c) != 0 || strcmp(c.access_key_id, "ASIAIMDS1") != 0)
+			g->failures++;
+		tp_creds_release(&c);
+	}
+	return NULL;
+}
+
+static void test_creds__concurrent_gets_fetch_once(void **state)
+{
+	struct imds m;
+	tp_test_httpd *h = start_imds(&m, 3600);
+	struct getter g[8];
+	pthread_t t[8];
+	size_t i;
+
+	(void)state;
+	g[0].p = tp_creds_default_chain();
+	for (i = 0; i < TP_ARRAY_SIZE(t); i++) {
+		g[i].p = g[0].p;
+		g[i].failures = 0;
+		assert_int_equal(pthread_create(&t[i], NULL, get_many, &g[i]), 0);
+	}
+	for (i = 0; i < TP_ARRAY_SIZE(t); i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(g[i].failures, 0);
+	}
+	assert_int_equal(tp_test_httpd_count(h), 3);   /* one resolution for 160 gets */
+	tp_cred_provider_free(g[0].p);
+	tp_test_httpd_stop(h);
+}
+
 static void test_creds__imds_falls_back_to_v1(void **state)
 {
 	struct imds m;
@@ -1184,6 +1228,7 @@ int main(void)
 		T(container_full_uri_must_be_local),
 		T(imds_v2_token_flow_and_cache),
 		T(imds_expiring_soon_is_refreshed),
+		T(concurrent_gets_fetch_once),
 		T(imds_falls_back_to_v1),
 		T(imds_timeout_is_listed),
 		T(profile_region),
