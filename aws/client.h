@@ -47,7 +47,7 @@ typedef struct tp_aws_call_info {
 typedef void (*tp_aws_observer)(void *ctx, const tp_aws_call_info *info);
 
 typedef struct tp_aws_client_opts {
-	const char *region;            /* default region; NULL = AWS_REGION / AWS_DEFAULT_REGION / us-east-1 */
+	const char *region;            /* default region; NULL = AWS_REGION / AWS_DEFAULT_REGION / profile region / us-east-1 */
 	tp_cred_provider *creds;       /* taken over by the client; NULL = default chain */
 	int anonymous;                 /* send unsigned (STS AssumeRoleWithWebIdentity) */
 	const char *endpoint_url;      /* explicit override for every service; NULL = env */

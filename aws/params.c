@@ -21,14 +21,9 @@ void tp_params_addf(tp_params *p, const char *key, const char *fmt, ...)
 {
 	va_list ap;
 	char *v;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	v = tp_xmalloc((size_t)(n < 0 ? 0 : n) + 1);
-	va_start(ap, fmt);
-	vsnprintf(v, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
+	v = tp_xvasprintf(fmt, ap);
 	va_end(ap);
 	tp_params_add(p, key, v);
 	free(v);

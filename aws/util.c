@@ -63,20 +63,29 @@ char *tp_xstrndup(const char *s, size_t n)
 	return p;
 }
 
+char *tp_xvasprintf(const char *fmt, va_list ap)
+{
+	va_list copy;
+	char *p;
+	int n;
+
+	va_copy(copy, ap);
+	n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (n < 0)
+		abort();
+	p = tp_xmalloc((size_t)n + 1);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	return p;
+}
+
 char *tp_xasprintf(const char *fmt, ...)
 {
 	va_list ap;
 	char *p;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		abort();
-	p = tp_xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	p = tp_xvasprintf(fmt, ap);
 	va_end(ap);
 	return p;
 }

@@ -5,6 +5,7 @@
 #ifndef TP_UTIL_H
 #define TP_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@ void *tp_xrealloc(void *p, size_t n);
 char *tp_xstrdup(const char *s);           /* NULL in, NULL out */
 char *tp_xstrndup(const char *s, size_t n);
 char *tp_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *tp_xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 #define TP_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
