@@ -178,7 +178,18 @@ static size_t count_nukeable(const nk_run *run, int stacks_only)
 	return n;
 }
 
-/* Stacks first, so their own deletes remove what they own; then re-list. */
+/* Every group with something nukeable is listed again after the stacks. */
+static void relist_all(nk_run *run)
+{
+	size_t i;
+
+	for (i = 0; i < run->rep->n; i++)
+		if (run->track[i].nukeable)
+			run->relist[NK_GROUP(run, run->track[i].type_ix, run->track[i].region_ix)] = 1;
+}
+
+/* Stacks first, so their own deletes remove what they own (and nothing is
+ * deleted from under a stack); then re-list what the stacks may have taken. */
 static int stacks_first(nk_run *run)
 {
 	size_t removed = 0;
@@ -188,6 +199,7 @@ static int stacks_first(nk_run *run)
 		return 0;
 	run->pass++;
 	rc = nk_pass(run, 1, &removed);
+	relist_all(run);
 	if (rc == 0 && !nk_interrupted(run))
 		rc = nk_relist(run);
 	return rc;
