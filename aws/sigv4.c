@@ -367,14 +367,12 @@ int tp_sigv4_sign(tp_sigv4_out *out, const tp_sigv4_request *req,
 
 enum { P_ALGORITHM, P_CREDENTIAL, P_DATE, P_EXPIRES, P_SIGNED_HEADERS, P_TOKEN, NPARAMS };
 
-/*
- * Append "&name=value" to q, the value URI-encoded, and note where name and
- * value start (offsets: q may still move) in *at.
- */
+/* Where a parameter's name and value lie in a buffer that may still move. */
 struct param_at {
 	size_t koff, klen, voff, vlen;
 };
 
+/* Append "&name=value" to q, the value URI-encoded, and note where in *at. */
 static int add_param(tp_buf *q, struct param_at *at, const char *name,
 		     const char *value, size_t len)
 {

@@ -16,6 +16,8 @@
 #include "aws/sigv4_internal.h"
 #include "aws/util.h"
 
+#define SMALL_SORT 16     /* up to this many, insertion sort */
+
 static const char hexdigits[] = "0123456789ABCDEF";
 
 /* 1 for the RFC 3986 unreserved characters A-Z a-z 0-9 - . _ ~ */
@@ -190,11 +192,23 @@ static int param_less(const tp_sigv4__param *a, const tp_sigv4__param *b)
 	return c ? c < 0 : cmp_bytes(a->v, a->vlen, b->v, b->vlen) < 0;
 }
 
-/* Insertion sort: requests have a handful of parameters, and it is stable. */
+static int cmp_params(const void *a, const void *b)
+{
+	return param_less(a, b) ? -1 : param_less(b, a);
+}
+
+/*
+ * By key, then value. A request has a handful of parameters, which
+ * insertion sorts fastest; qsort keeps a long query from going quadratic.
+ */
 static void sort_params(tp_sigv4__param *q, size_t n)
 {
 	size_t i, j;
 
+	if (n > SMALL_SORT) {
+		qsort(q, n, sizeof(*q), cmp_params);
+		return;
+	}
 	for (i = 1; i < n; i++) {
 		tp_sigv4__param x = q[i];
 
@@ -313,10 +327,19 @@ static int hdr_less(const tp_sigv4__hdr *a, const tp_sigv4__hdr *b)
 	return c ? c < 0 : a->order < b->order;
 }
 
+static int cmp_hdrs(const void *a, const void *b)
+{
+	return hdr_less(a, b) ? -1 : hdr_less(b, a);
+}
+
 void tp_sigv4__sort_headers(tp_sigv4__hdr *h, size_t n)
 {
 	size_t i, j;
 
+	if (n > SMALL_SORT) {   /* (name, order) is a total order: no ties */
+		qsort(h, n, sizeof(*h), cmp_hdrs);
+		return;
+	}
 	for (i = 1; i < n; i++) {
 		tp_sigv4__hdr x = h[i];
 

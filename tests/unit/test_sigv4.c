@@ -185,6 +185,44 @@ static void test_sigv4__canonical_query(void **state)
 	}
 }
 
+/* Past the insertion-sort size: the same order, from qsort. */
+static void test_sigv4__many_params_and_headers(void **state)
+{
+	tp_buf query = TP_BUF_INIT, want_q = TP_BUF_INIT, want_h = TP_BUF_INIT;
+	tp_header h[41];
+	char names[40][8], values[40][8];
+	tp_sigv4_out out = TP_SIGV4_OUT_INIT;
+	tp_sigv4_opts o = opts_for("service", 0);
+	tp_sigv4_request req = { "GET", "/", NULL, h, 0, NULL, 0, NULL };
+	int i;
+
+	(void)state;
+	for (i = 39; i >= 0; i--)       /* k39=b&k39=a&k38=b&... */
+		tp_buf_addf(&query, "%sk%02d=b&k%02d=a", i == 39 ? "" : "&", i, i);
+	for (i = 0; i < 40; i++)
+		tp_buf_addf(&want_q, "%sk%02d=a&k%02d=b", i ? "&" : "", i, i);
+	h[0].name = "Host";
+	h[0].value = "example.amazonaws.com";
+	for (i = 0; i < 40; i++) {      /* X-H19: 1, x-h19: 0, X-H18: 1, ... */
+		snprintf(names[i], sizeof(names[i]), i % 2 ? "x-h%02d" : "X-H%02d", 19 - i / 2);
+		snprintf(values[i], sizeof(values[i]), "%d", 1 - i % 2);
+		h[i + 1].name = names[i];
+		h[i + 1].value = values[i];
+	}
+	tp_buf_adds(&want_h, "host:example.amazonaws.com\nx-amz-date:20150830T123600Z\n");
+	for (i = 0; i < 20; i++)
+		tp_buf_addf(&want_h, "x-h%02d:1,0\n", i);
+	req.query = query.ptr;
+	req.nheaders = 41;
+	assert_int_equal(tp_sigv4_sign(&out, &req, &creds, &o), 0);
+	expect_line("many parameters", &out, 2, want_q.ptr);
+	assert_non_null(strstr(out.canonical_request.ptr, want_h.ptr));
+	tp_sigv4_out_release(&out);
+	tp_buf_release(&query);
+	tp_buf_release(&want_q);
+	tp_buf_release(&want_h);
+}
+
 static void test_sigv4__bad_query_is_einval(void **state)
 {
 	static const char *const v[] = { "a=%zz", "a=%4", "a=%", "%g0=1", "a=1&b=%2" };
@@ -631,6 +669,7 @@ int main(void)
 		cmocka_unit_test(test_sigv4__uri_encode),
 		cmocka_unit_test(test_sigv4__canonical_uri),
 		cmocka_unit_test(test_sigv4__canonical_query),
+		cmocka_unit_test(test_sigv4__many_params_and_headers),
 		cmocka_unit_test(test_sigv4__bad_query_is_einval),
 		cmocka_unit_test(test_sigv4__header_folding),
 		cmocka_unit_test(test_sigv4__signer_headers),
