@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "aws/buf.h"
 #include "aws/error.h"
 #include "aws/xml.h"
 #include "cleaner/fields.h"
@@ -62,4 +63,37 @@ void tp_tags_unreadable(tp_resource *r)
 
 	tp_resource_skip(r, "tags unreadable: %s", tp_error_format(tp_error_last(), buf, sizeof(buf)));
 	tp_error_clear();
+}
+
+void tp_tags_add(tp_resource_list *out, tp_resource *r, int rc)
+{
+	if (rc == TP_ENOTFOUND) {
+		tp_resource_free(r);
+		tp_error_clear();
+		return;
+	}
+	if (rc < 0)
+		tp_tags_unreadable(r);
+	tp_error_clear();
+	tp_resource_list_add(out, r);
+}
+
+int tp_tags_rest(tp_aws_client *c, const char *service, const char *region,
+		 const char *prefix, const char *arn, tp_resource *r)
+{
+	tp_buf path = TP_BUF_INIT;
+	json_t *resp = NULL, *tags;
+	int rc;
+
+	tp_buf_adds(&path, prefix);
+	tp_aws_uri_escape(&path, arn, 0);
+	rc = tp_aws_rest_json(c, &resp, service, region, "ListTags", "GET", tp_buf_cstr(&path),
+			      NULL, NULL);
+	if (rc == 0) {
+		tags = json_object_get(resp, "Tags");
+		tp_tags_from_json(r, tags ? tags : json_object_get(resp, "tags"));
+	}
+	json_decref(resp);
+	tp_buf_release(&path);
+	return rc;
 }

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <libxml/tree.h>
 
+#include "aws/client.h"
 #include "cleaner/resource.h"
 
 /* Add every tag of `tags` (an array of pairs or an object map; NULL = none). */
@@ -23,5 +24,20 @@ void tp_tags_from_xml(tp_resource *r, xmlNodePtr from, const char *path);
  * that fail to protect something are worse than a resource left behind.
  */
 void tp_tags_unreadable(tp_resource *r);
+
+/*
+ * Finish a listed resource whose details (tags) were read with result rc:
+ * 0 -> added to `out`; TP_ENOTFOUND -> it vanished since the listing: freed;
+ * any other error -> added with a "tags unreadable" skip reason. The error
+ * state is cleared in every case.
+ */
+void tp_tags_add(tp_resource_list *out, tp_resource *r, int rc);
+
+/*
+ * REST-JSON tags (Lambda's ListTags): GET <prefix><arn, escaped>, whose
+ * answer has a "Tags" (or "tags") map, onto r. Returns the call's result.
+ */
+int tp_tags_rest(tp_aws_client *c, const char *service, const char *region,
+		 const char *prefix, const char *arn, tp_resource *r);
 
 #endif

@@ -1,0 +1,150 @@
+/*
+ * FirehoseDeliveryStream: delivery streams of a region (ListDeliveryStreams
+ * paginated by ExclusiveStartDeliveryStreamName; DescribeDeliveryStream
+ * for ARN and creation time; ListTagsForDeliveryStream paginated by
+ * ExclusiveStartTagKey). DeleteDeliveryStream with AllowForceDelete (a
+ * stream whose KMS grant is gone cannot be deleted otherwise); deletion is
+ * asynchronous (DELETING), so `gone` polls DescribeDeliveryStream.
+ */
+#include <string.h>
+
+#include "aws/client.h"
+#include "aws/error.h"
+#include "aws/util.h"
+#include "cleaner/calls.h"
+#include "cleaner/fields.h"
+#include "cleaner/tags.h"
+#include "cleaner/types.h"
+
+#define SVC "firehose"
+
+typedef struct lister {
+	tp_clean_ctx *ctx;
+	const char *region;
+	tp_resource_list *out;
+	char last[256];
+	int more;
+} lister;
+
+static int describe(tp_clean_ctx *ctx, const char *region, const char *name, json_t **out)
+{
+	json_t *req = json_pack("{s:s}", "DeliveryStreamName", name), *resp = NULL;
+	int rc = tp_aws_json(ctx->client, &resp, SVC, region, "DescribeDeliveryStream", req);
+
+	json_decref(req);
+	*out = rc == 0 ? json_incref(json_object_get(resp, "DeliveryStreamDescription")) : NULL;
+	json_decref(resp);
+	return rc;
+}
+
+static int read_tags(lister *l, tp_resource *r)
+{
+	json_t *req = json_pack("{s:s, s:i}", "DeliveryStreamName", r->id, "Limit", 50);
+	json_t *resp = NULL;
+	int rc, more = 1;
+
+	while (more) {
+		json_t *tags, *last;
+
+		rc = tp_aws_json(l->ctx->client, &resp, SVC, l->region, "ListTagsForDeliveryStream", req);
+		if (rc < 0)
+			break;
+		tags = json_object_get(resp, "Tags");
+		tp_tags_from_json(r, tags);
+		last = json_array_get(tags, json_array_size(tags) - 1);
+		more = tp_jbool(resp, "HasMoreTags") && tp_jstr(last, "Key");
+		if (more)
+			json_object_set_new(req, "ExclusiveStartTagKey", json_string(tp_jstr(last, "Key")));
+		json_decref(resp);
+		resp = NULL;
+	}
+	json_decref(req);
+	return rc;
+}
+
+static void add_stream(lister *l, const char *name)
+{
+	tp_resource *r = tp_resource_new(&tp_type_firehose_delivery_stream, l->region, name);
+	json_t *d = NULL;
+	int rc = describe(l->ctx, l->region, name, &d);
+
+	if (rc == 0) {
+		tp_resource_set_arn(r, tp_jstr(d, "DeliveryStreamARN"));
+		r->created = tp_jtime(d, "CreateTimestamp");
+		rc = read_tags(l, r);
+	}
+	json_decref(d);
+	tp_tags_add(l->out, r, rc);
+}
+
+static int page(lister *l)
+{
+	json_t *body = json_pack("{s:i}", "Limit", 100), *resp = NULL, *names, *n;
+	size_t i;
+	int rc;
+
+	if (l->last[0])
+		json_object_set_new(body, "ExclusiveStartDeliveryStreamName", json_string(l->last));
+	rc = tp_aws_json(l->ctx->client, &resp, SVC, l->region, "ListDeliveryStreams", body);
+	json_decref(body);
+	if (rc < 0)
+		return rc;
+	names = json_object_get(resp, "DeliveryStreamNames");
+	json_array_foreach(names, i, n) {
+		if (!json_is_string(n))
+			continue;
+		add_stream(l, json_string_value(n));
+		tp_strlcpy(l->last, json_string_value(n), sizeof(l->last));
+	}
+	l->more = tp_jbool(resp, "HasMoreDeliveryStreams") && json_array_size(names) > 0;
+	json_decref(resp);
+	return 0;
+}
+
+static int list(tp_clean_ctx *ctx, const char *region, tp_resource_list *out)
+{
+	lister l;
+	int rc;
+
+	memset(&l, 0, sizeof(l));
+	l.ctx = ctx;
+	l.region = region;
+	l.out = out;
+	do
+		rc = page(&l);
+	while (rc == 0 && l.more);
+	return rc;
+}
+
+static int remove_stream(tp_clean_ctx *ctx, const tp_resource *r)
+{
+	json_t *d = NULL;
+	int rc = describe(ctx, r->region, r->id, &d);
+
+	if (rc == 0 && !tp_streq(tp_jstr(d, "DeliveryStreamStatus"), "DELETING"))
+		rc = tp_call_json(ctx->client, SVC, r->region, "DeleteDeliveryStream",
+				  json_pack("{s:s, s:b}", "DeliveryStreamName", r->id,
+					    "AllowForceDelete", 1));
+	json_decref(d);
+	return rc;
+}
+
+static int gone(tp_clean_ctx *ctx, const tp_resource *r)
+{
+	json_t *d = NULL;
+	int rc = describe(ctx, r->region, r->id, &d);
+
+	json_decref(d);
+	if (rc == TP_ENOTFOUND) {
+		tp_error_clear();
+		return 1;
+	}
+	return rc < 0 ? rc : 0;
+}
+
+const tp_resource_type tp_type_firehose_delivery_stream = {
+	.name = "FirehoseDeliveryStream",
+	.list = list,
+	.remove = remove_stream,
+	.gone = gone,
+};
