@@ -77,16 +77,16 @@ int tp_rule_check_clean_begin(const tp_account *a, const char *id, int64_t versi
 	return 0;
 }
 
-int tp_rule_check_clean_end(const tp_account *a, const char *id, int64_t version)
+int tp_rule_check_clean_end(const tp_account *a, const char *id, int64_t version, time_t now)
 {
 	if (!a)
 		return tp_rule_not_in_pool(id);
 	if (a->version != version || a->state != TP_ACCOUNT_CLEANING)
-		return stale_version(a, id, version, a->changed_at, "cleaning");
+		return stale_version(a, id, version, now, "cleaning");
 	return 0;
 }
 
-int tp_rule_check_remove(const tp_account *a, const char *id, int force)
+int tp_rule_check_remove(const tp_account *a, const char *id, int force, time_t now)
 {
 	char what[256];
 
@@ -97,7 +97,7 @@ int tp_rule_check_remove(const tp_account *a, const char *id, int force)
 	return tp_error_set(TP_ECONFLICT,
 			    "account %s is %s; release it first (or remove it with --force, "
 			    "leaving whatever runs in it uncleaned)",
-			    id, describe(what, sizeof(what), a, a->changed_at));
+			    id, describe(what, sizeof(what), a, now));
 }
 
 int tp_rule_check_acquire_one(const tp_account *a, const char *id, time_t now)

@@ -31,10 +31,10 @@ int tp_rule_check_lease(const tp_account *a, const char *id, int64_t token, time
 int tp_rule_check_clean_begin(const tp_account *a, const char *id, int64_t version, time_t now);
 
 /* `a` at `version` is cleaning. */
-int tp_rule_check_clean_end(const tp_account *a, const char *id, int64_t version);
+int tp_rule_check_clean_end(const tp_account *a, const char *id, int64_t version, time_t now);
 
 /* `a` may leave the pool (not leased or cleaning, unless force). */
-int tp_rule_check_remove(const tp_account *a, const char *id, int force);
+int tp_rule_check_remove(const tp_account *a, const char *id, int force, time_t now);
 
 /* `a` (the one account asked for) may be leased now. */
 int tp_rule_check_acquire_one(const tp_account *a, const char *id, time_t now);

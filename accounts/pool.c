@@ -153,7 +153,7 @@ static int check_removal(tp_pool *p, const char *id, int force)
 	if (rc == TP_ENOTFOUND)
 		rc = tp_error_set(TP_EINVAL, "account %s is not in the pool", id);
 	if (rc == 0)
-		rc = tp_rule_check_remove(&a, id, force);
+		rc = tp_rule_check_remove(&a, id, force, tp_store_now(p->store));
 	tp_account_release(&a);
 	return rc;
 }
@@ -225,6 +225,19 @@ int tp_pool_owner_token(tp_pool *p, int64_t *token, const char *account, const c
 	if (rc == 0)
 		*token = a.version;
 	tp_account_release(&a);
+	return rc;
+}
+
+int tp_pool_live_lease(tp_pool *p, tp_account *out, const char *account, int64_t token)
+{
+	int rc = tp_store_get(p->store, out, account);
+
+	if (rc == TP_ENOTFOUND)
+		rc = tp_error_set(TP_EINVAL, "account %s is not in the pool", account);
+	if (rc == 0)
+		rc = tp_rule_check_lease(out, account, token, tp_store_now(p->store), 1);
+	if (rc < 0)
+		tp_account_release(out);
 	return rc;
 }
 

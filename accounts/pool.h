@@ -86,6 +86,14 @@ int tp_pool_acquire(tp_pool *p, tp_lease *out, const tp_acquire_opts *opts, long
  */
 int tp_pool_owner_token(tp_pool *p, int64_t *token, const char *account, const char *owner);
 
+/*
+ * The record of `account` into `out` (caller releases) when `token` is its
+ * live lease: leased, not expired, not superseded. TP_EINVAL when the
+ * account is not in the pool; TP_ECONFLICT ("lease superseded", "expired")
+ * otherwise.
+ */
+int tp_pool_live_lease(tp_pool *p, tp_account *out, const char *account, int64_t token);
+
 /* What tp_pool_import did. Strings are owned; release with tp_pool_import_release. */
 typedef struct tp_pool_import_result {
 	tp_org_accounts found;             /* the OU's accounts and what discovery skipped */

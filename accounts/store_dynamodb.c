@@ -37,12 +37,12 @@ static int ddb_add(tp_store *base, const char *account, time_t now)
 }
 
 /* Why a conditional change of `account` failed, from a fresh read. */
-static int explain_remove(tp_ddb_store *s, const char *account, int force)
+static int explain_remove(tp_ddb_store *s, const char *account, int force, time_t now)
 {
 	tp_account a = TP_ACCOUNT_INIT;
 	int rc = tp_ddb_get(s, &a, account);
 
-	if (rc == 0 && (rc = tp_rule_check_remove(&a, account, force)) == 0)
+	if (rc == 0 && (rc = tp_rule_check_remove(&a, account, force, now)) == 0)
 		rc = tp_error_set(TP_ECONFLICT, "account %s changed while it was being removed; "
 				  "try again", account);
 	tp_account_release(&a);
@@ -58,13 +58,12 @@ static int ddb_remove(tp_store *base, const char *account, int force, time_t now
 				 "ExpressionAttributeNames", tp_ddb_names(cond, NULL, NULL));
 	int rc;
 
-	(void)now;
 	if (!force)
 		json_object_set_new(body, "ExpressionAttributeValues",
 				    json_pack("{s:o, s:o}", ":leased", tp_ddb_s("leased"),
 					      ":cleaning", tp_ddb_s("cleaning")));
 	rc = tp_ddb_call(dd(base), NULL, "DeleteItem", body);
-	return rc == TP_ECONFLICT ? explain_remove(dd(base), account, force) : rc;
+	return rc == TP_ECONFLICT ? explain_remove(dd(base), account, force, now) : rc;
 }
 
 static int ddb_list(tp_store *base, tp_account_list *out)

@@ -185,7 +185,7 @@ static int explain_version(tp_ddb_store *s, const char *id, int64_t version, tim
 
 	if (rc == 0)
 		rc = begin ? tp_rule_check_clean_begin(&a, id, version, now)
-			   : tp_rule_check_clean_end(&a, id, version);
+			   : tp_rule_check_clean_end(&a, id, version, now);
 	if (rc == 0)
 		rc = lost_race(id);
 	tp_account_release(&a);
@@ -236,7 +236,7 @@ int tp_ddb_clean_end(tp_store *base, const char *account, int64_t version,
 	int rc = tp_ddb_get(dd(base), &a, account);
 
 	if (rc == 0)
-		rc = tp_rule_check_clean_end(&a, account, version);
+		rc = tp_rule_check_clean_end(&a, account, version, now);
 	if (rc == 0) {
 		*state = tp_rule_clean_end_state(a.failed_cleans, o);
 		rc = end_clean(dd(base), &a, o, *state, now);

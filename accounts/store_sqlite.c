@@ -154,7 +154,7 @@ static int sqlite_add(tp_store *s, const char *account, time_t now)
 
 static int apply_remove(struct change *c, tp_account *a)
 {
-	return tp_rule_check_remove(a, c->id, c->force) < 0 ? -1 : DELETE_ROW;
+	return tp_rule_check_remove(a, c->id, c->force, c->now) < 0 ? -1 : DELETE_ROW;
 }
 
 static int sqlite_remove(tp_store *s, const char *account, int force, time_t now)
@@ -331,7 +331,7 @@ static int apply_clean_end(struct change *c, tp_account *a)
 {
 	int forget = c->outcome->ok && c->outcome->forget_stacks;
 
-	if (tp_rule_check_clean_end(a, c->id, c->token) < 0)
+	if (tp_rule_check_clean_end(a, c->id, c->token, c->now) < 0)
 		return -1;
 	tp_rule_clean_end(a, c->outcome, c->now);
 	*c->state_out = a->state;

@@ -3,6 +3,12 @@
 #include "runner/commands.h"
 
 const tp_cmd tp_commands[] = {
+	{ "claim", cmd_claim, "lease a pool account as a personal environment" },
+	{ "credentials", cmd_credentials, "temporary credentials of a leased account (credential_process)" },
+	{ "release", cmd_release, "end a lease" },
+	{ "extend", cmd_extend, "lengthen a lease" },
+	{ "status", cmd_status, "every pool account: state, holder, expiry, stacks" },
+	{ "pool", cmd_pool, "manage the pool: add, remove, import, list" },
 	{ "whoami", cmd_whoami, "show the caller identity through the credential chain" },
 	{ NULL, NULL, NULL }
 };
