@@ -85,3 +85,4 @@ function(tp_fuzz_target target src)
 endfunction()
 
 tp_fuzz_target(fuzz_config ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_config.c tp_suites)
+tp_fuzz_target(fuzz_junit ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_junit.c tp_runner)
