@@ -45,6 +45,7 @@
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static pthread_key_t tls_key;
+static int tls_key_ok;          /* pthread_key_create succeeded */
 static EVP_MD *sha256_md;       /* fetched once, never freed */
 static EVP_MAC *hmac_mac;
 
@@ -93,8 +94,7 @@ static void init_process(void)
 {
 	sha256_md = EVP_MD_fetch(NULL, "SHA2-256", NULL);
 	hmac_mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	if (pthread_key_create(&tls_key, tls_free) != 0)
-		abort();
+	tls_key_ok = pthread_key_create(&tls_key, tls_free) == 0;
 }
 
 static EVP_MAC_CTX *new_hmac_ctx(void)
@@ -117,8 +117,9 @@ tp_sigv4__tls *tp_sigv4__tls_get(void)
 	tp_sigv4__tls *t;
 
 	pthread_once(&init_once, init_process);
-	if (!sha256_md || !hmac_mac) {
-		tp_error_set(TP_ERROR, "SigV4: libcrypto has no SHA-256/HMAC");
+	if (!sha256_md || !hmac_mac || !tls_key_ok) {
+		tp_error_set(TP_ERROR, "SigV4: cannot set up (libcrypto has no SHA-256/HMAC, "
+			     "or no thread-specific key is left)");
 		return NULL;
 	}
 	t = pthread_getspecific(tls_key);
