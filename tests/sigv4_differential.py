@@ -14,8 +14,24 @@ encoding), while tidepool decodes and re-encodes the query as a server does;
 so queries are generated in canonical wire form (each key and value
 quote(..., safe='-_.~')), paths in any wire form.
 
-Requests the two legitimately disagree on are not compared; they are counted
-and listed with the reason (see EXCLUSIONS).
+Requests the two legitimately disagree on are generated now and then but not
+compared; they are counted and printed with the reason (EXCLUSIONS). Some
+differences are not generated at all, each for a reason:
+  - the Date header: botocore re-signs Date instead of X-Amz-Date;
+  - User-Agent, Expect, X-Amzn-Trace-Id and the hop-by-hop headers: botocore
+    never signs them, tidepool signs every header it is given (aws/client
+    does not send them to the signer);
+  - X-Amz-Content-SHA256 given by the caller outside S3: botocore takes its
+    value as the payload hash, tidepool hashes the payload it is given;
+  - header values with line breaks: botocore folds them to spaces, tidepool
+    joins the lines with ',' as AWS's test suite (get-header-value-multiline)
+    expects; and whitespace other than space and tab (Python's str.split()
+    also splits on \x1c-\x1f and Unicode spaces, HTTP does not);
+  - queries outside canonical percent-encoding (raw '+', '/', UTF-8, lower-
+    case hex): botocore signs them byte for byte (its serializers never make
+    them), tidepool decodes and re-encodes as AWS does server-side (unit
+    tests and get-vanilla-utf8-query cover that);
+  - a body on a presigned request: botocore moves it into the query.
 
   sigv4_differential.py --driver build/tests/sigv4_sign_stdin
       [--count N] [--seed S] [--random-count N] [--random-seed S]
