@@ -19,8 +19,8 @@ compared; they are counted and printed with the reason (EXCLUSIONS). Some
 differences are not generated at all, each for a reason:
   - the Date header: botocore re-signs Date instead of X-Amz-Date;
   - User-Agent, Expect, X-Amzn-Trace-Id and the hop-by-hop headers: botocore
-    never signs them, tidepool signs every header it is given (aws/client
-    does not send them to the signer);
+    never signs them, tidepool signs every header it is given (its caller
+    passes only what it means to sign);
   - X-Amz-Content-SHA256 given by the caller outside S3: botocore takes its
     value as the payload hash, tidepool hashes the payload it is given;
   - header values with line breaks: botocore folds them to spaces, tidepool
