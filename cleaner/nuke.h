@@ -154,6 +154,20 @@ int tp_nuke_run(tp_nuke_report *out, const tp_nuke_opts *opts);
 /* "us-east-1 - S3Bucket - logs-123 - filtered: protected by ..." (no newline) */
 void tp_nuke_format_item(tp_buf *out, const tp_nuke_item *it);
 
+/*
+ * An event as text for people, without a newline: items as
+ * tp_nuke_format_item; listing errors "REGION - TYPE - list failed:
+ * MESSAGE"; progress "scan: 12/62 listings", "pass 2 (delete): 57/200
+ * settled". Returns 1 when it wrote text, 0 when the event has none.
+ */
+int tp_nuke_format_event(tp_buf *out, const tp_nuke_event *ev);
+
+/* "Scan complete: N total, N nukeable, N filtered." */
+void tp_nuke_format_scan_summary(tp_buf *out, const tp_nuke_summary *s);
+
+/* "Nuke complete: N failed, N skipped, N finished." */
+void tp_nuke_format_nuke_summary(tp_buf *out, const tp_nuke_summary *s);
+
 /* The report as JSON: {account, dry_run, resources:[{region,type,id,name,state,reason}],
  * errors:[{region,type,message}], summary:{...}} (new reference). */
 json_t *tp_nuke_report_json(const tp_nuke_report *r);

@@ -230,6 +230,40 @@ void tp_nuke_format_item(tp_buf *out, const tp_nuke_item *it)
 		tp_buf_addf(out, ": %s", it->reason);
 }
 
+int tp_nuke_format_event(tp_buf *out, const tp_nuke_event *ev)
+{
+	switch (ev->kind) {
+	case TP_NUKE_EV_ITEM:
+		tp_nuke_format_item(out, ev->item);
+		return 1;
+	case TP_NUKE_EV_SCAN_ERROR:
+		tp_buf_addf(out, "%s - %s - list failed: %s", ev->error->region, ev->error->type,
+			    ev->error->message);
+		return 1;
+	case TP_NUKE_EV_PROGRESS:
+		if (strcmp(ev->phase, "scan") == 0 || strcmp(ev->phase, "re-list") == 0)
+			tp_buf_addf(out, "%s: %zu/%zu listings", ev->phase, ev->done, ev->total);
+		else
+			tp_buf_addf(out, "pass %d (%s): %zu/%zu settled", ev->pass, ev->phase,
+				    ev->done, ev->total);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void tp_nuke_format_scan_summary(tp_buf *out, const tp_nuke_summary *s)
+{
+	tp_buf_addf(out, "Scan complete: %zu total, %zu nukeable, %zu filtered.", s->total,
+		    s->nukeable, s->filtered);
+}
+
+void tp_nuke_format_nuke_summary(tp_buf *out, const tp_nuke_summary *s)
+{
+	tp_buf_addf(out, "Nuke complete: %zu failed, %zu skipped, %zu finished.", s->failed,
+		    s->skipped, s->finished);
+}
+
 static json_t *item_json(const tp_nuke_item *it)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "region", it->res->region,

@@ -184,13 +184,31 @@ static void sweep_one(void *arg)
 
 /* ---- the sweep ------------------------------------------------------------ */
 
-static int candidate(const tp_sweep_opts *o, const tp_account *a, time_t now)
+static int candidate(const char *only, const tp_account *a, time_t now)
 {
 	tp_account_state st = tp_account_state_at(a, now);
 
-	if (o->only && strcmp(o->only, a->id) != 0)
+	if (only && strcmp(only, a->id) != 0)
 		return 0;
 	return st == TP_ACCOUNT_DIRTY || st == TP_ACCOUNT_EXPIRED;
+}
+
+int tp_sweep_candidates(tp_pool *pool, const char *only, tp_account_list *out)
+{
+	tp_store *s = tp_pool_store(pool);
+	tp_account_list all = TP_ACCOUNT_LIST_INIT;
+	time_t now;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (tp_store_list(s, &all) < 0)
+		return tp_error_prefix("sweep: reading the pool (%s): ", tp_store_url(s));
+	now = tp_store_now(s);
+	for (i = 0; i < all.n; i++)
+		if (candidate(only, &all.items[i], now))
+			tp_account_copy(tp_account_list_push(out), &all.items[i]);
+	tp_account_list_release(&all);
+	return 0;
 }
 
 static tp_sweep_item *add_item(tp_sweep_report *r, const tp_account *a, time_t now)
@@ -249,7 +267,6 @@ static void count(tp_sweep_report *r)
 int tp_sweep_run(tp_sweep_report *out, const tp_sweep_opts *o)
 {
 	tp_account_list accts = TP_ACCOUNT_LIST_INIT;
-	tp_store *s = tp_pool_store(o->pool);
 	tp_workq *q = NULL;
 	tp_mailbox *box = NULL;
 	size_t i, jobs = 0;
@@ -258,19 +275,16 @@ int tp_sweep_run(tp_sweep_report *out, const tp_sweep_opts *o)
 
 	memset(out, 0, sizeof(*out));
 	out->dry_run = o->nuke.dry_run;
-	if ((rc = tp_store_list(s, &accts)) < 0)
-		return tp_error_prefix("sweep: reading the pool (%s): ", tp_store_url(s));
+	if ((rc = tp_sweep_candidates(o->pool, o->only, &accts)) < 0)
+		return rc;
 	rc = tp_workq_new(&q, o->accounts_parallel > 0 ? o->accounts_parallel
 						     : TP_SWEEP_DEFAULT_ACCOUNTS);
 	box = tp_mailbox_new();
-	now = tp_store_now(s);
+	now = tp_store_now(tp_pool_store(o->pool));
 	for (i = 0; rc == 0 && i < accts.n; i++) {
 		const tp_account *a = &accts.items[i];
-		tp_sweep_item *it;
+		tp_sweep_item *it = add_item(out, a, now);
 
-		if (!candidate(o, a, now))
-			continue;
-		it = add_item(out, a, now);
 		if (tp_pool_is_blocklisted(o->pool, a->id)) {
 			it->outcome = TP_SWEEP_SKIPPED;
 			it->reason = tp_xstrdup("in pool.blocklist: never cleaned");

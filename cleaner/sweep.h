@@ -99,6 +99,13 @@ typedef struct tp_sweep_opts {
  */
 int tp_sweep_run(tp_sweep_report *out, const tp_sweep_opts *opts);
 
+/*
+ * The accounts a sweep of `pool` would take now (dirty, or leased with an
+ * expired lease; only `only` when not NULL), sorted by id, into `out`
+ * (caller releases). Blocklisted ones are included (the sweep skips them).
+ */
+int tp_sweep_candidates(tp_pool *pool, const char *only, tp_account_list *out);
+
 /* The report as JSON (new reference). */
 json_t *tp_sweep_report_json(const tp_sweep_report *r);
 

@@ -9,6 +9,8 @@ const tp_cmd tp_commands[] = {
 	{ "extend", cmd_extend, "lengthen a lease" },
 	{ "status", cmd_status, "every pool account: state, holder, expiry, stacks" },
 	{ "pool", cmd_pool, "manage the pool: add, remove, import, list" },
+	{ "nuke", cmd_nuke, "clean pool accounts (dry run unless --no-dry-run)" },
+	{ "sweep", cmd_sweep, "clean expired and dirty accounts, quarantine repeat failures" },
 	{ "whoami", cmd_whoami, "show the caller identity through the credential chain" },
 	{ NULL, NULL, NULL }
 };

@@ -8,6 +8,8 @@ int cmd_release(int argc, char **argv);
 int cmd_extend(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_pool(int argc, char **argv);
+int cmd_nuke(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 int cmd_whoami(int argc, char **argv);
 
 #endif
