@@ -41,25 +41,40 @@ static const char *skip_bracket(const char *p)
 	return *q ? q : p;
 }
 
-/* How many copies of its operand a repetition at p makes; *len is its length. */
-static size_t copies(const char *p, size_t *len)
+static unsigned long number(const char **q)
 {
 	char *end;
-	unsigned long n, m;
+	unsigned long v = strtoul(*q, &end, 10);
+
+	*q = end;
+	return v;
+}
+
+/*
+ * How many copies of its operand the repetition at p makes ('*' and '?' add
+ * a node, not a copy: 1), or 0 when p is not a repetition. *len is its
+ * length. glibc reads "{,m}" as "{0,m}" and "{n,}" as n copies and a star.
+ */
+static size_t copies(const char *p, size_t *len)
+{
+	const char *q = p + 1;
+	unsigned long n = 0, m;
 
 	*len = 1;
 	if (*p == '+')
 		return 2;
-	if (*p != '{' || !isdigit((unsigned char)p[1]))
-		return 1; /* '*' and '?' add a node, not a copy */
-	n = m = strtoul(p + 1, &end, 10);
-	if (*end == ',') {
-		end++;
-		m = isdigit((unsigned char)*end) ? strtoul(end, &end, 10) : n + 1;
-	}
-	if (*end != '}')
+	if (*p == '*' || *p == '?')
 		return 1;
-	*len = (size_t)(end + 1 - p);
+	if (*p != '{' || !(isdigit((unsigned char)*q) || *q == ','))
+		return 0;
+	m = n = isdigit((unsigned char)*q) ? number(&q) : 0;
+	if (*q == ',') {
+		q++;
+		m = isdigit((unsigned char)*q) ? number(&q) : n + 1;
+	}
+	if (*q != '}')
+		return 0;
+	*len = (size_t)(q + 1 - p);
 	n = n > m ? n : m;
 	return n > OVER ? OVER : (n ? n : 1);
 }
@@ -76,16 +91,20 @@ static void repeat(frame *f, size_t n)
 	f->last = add_sat(mul_sat(f->last, n), 1);
 }
 
-size_t tp_regex_cost(const char *p)
+/* The estimated tree size; *stacked is set when a repetition follows another. */
+static size_t scan(const char *p, int *stacked)
 {
 	frame stack[TP_REGEX_MAX_LEN + 2] = { { 0, 0 } };
 	size_t depth = 0, len, n;
+	int after_repeat = 0;
 
-	if (strlen(p) > TP_REGEX_MAX_LEN)
-		return OVER;
-	for (; *p; p += len) {
-		len = 1;
-		if (*p == '(' && depth + 1 < TP_REGEX_MAX_LEN + 2) {
+	for (*stacked = 0; *p; p += len) {
+		n = copies(p, &len);
+		*stacked |= n && after_repeat;
+		after_repeat = n > 0;
+		if (n) {
+			repeat(&stack[depth], n);
+		} else if (*p == '(' && depth + 1 < TP_REGEX_MAX_LEN + 2) {
 			stack[++depth] = (frame){ 0, 0 };
 		} else if (*p == ')' && depth > 0) {
 			depth--;
@@ -93,18 +112,21 @@ size_t tp_regex_cost(const char *p)
 		} else if (*p == '|') {
 			stack[depth].size = add_sat(stack[depth].size, 1);
 			stack[depth].last = 0;
-		} else if (strchr("*?+{", *p) && (n = copies(p, &len)) > 0) {
-			repeat(&stack[depth], n);
 		} else {
 			len = *p == '[' ? (size_t)(skip_bracket(p) - p) + 1 : *p == '\\' && p[1] ? 2 : 1;
 			atom(&stack[depth], 1);
 		}
 	}
-	while (depth > 0) {
-		depth--;
-		atom(&stack[depth], add_sat(stack[depth + 1].size, 1));
-	}
+	for (; depth > 0; depth--)
+		atom(&stack[depth - 1], add_sat(stack[depth].size, 1));
 	return stack[0].size;
+}
+
+size_t tp_regex_cost(const char *pattern)
+{
+	int stacked;
+
+	return strlen(pattern) > TP_REGEX_MAX_LEN ? OVER : scan(pattern, &stacked);
 }
 
 static int has_backreference(const char *p)
@@ -122,11 +144,15 @@ static int has_backreference(const char *p)
 
 const char *tp_regex_hazard(const char *pattern)
 {
+	int stacked;
+
 	if (strlen(pattern) > TP_REGEX_MAX_LEN)
 		return "longer than 512 characters";
 	if (has_backreference(pattern))
 		return "back-references are not supported";
-	if (tp_regex_cost(pattern) > TP_REGEX_MAX_NODES)
+	if (scan(pattern, &stacked) > TP_REGEX_MAX_NODES)
 		return "too many repetitions (nested counts and '+' multiply the pattern)";
+	if (stacked)
+		return "a repetition ('*', '+', '?' or {n,m}) follows another";
 	return NULL;
 }
