@@ -3,6 +3,8 @@
 #include "runner/commands.h"
 
 const tp_cmd tp_commands[] = {
+	{ "run", cmd_run, "run the suites concurrently, each in its own leased account" },
+	{ "history", cmd_history, "per-suite duration history" },
 	{ "claim", cmd_claim, "lease a pool account as a personal environment" },
 	{ "credentials", cmd_credentials, "temporary credentials of a leased account (credential_process)" },
 	{ "release", cmd_release, "end a lease" },

@@ -2,6 +2,8 @@
 #ifndef TP_COMMANDS_H
 #define TP_COMMANDS_H
 
+int cmd_run(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 int cmd_claim(int argc, char **argv);
 int cmd_credentials(int argc, char **argv);
 int cmd_release(int argc, char **argv);

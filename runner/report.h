@@ -94,6 +94,11 @@ typedef struct tp_report {
 	int interrupted;
 	char *error;            /* what stopped the run early (infrastructure), or NULL */
 	int exit_code;          /* DESIGN.md's exit codes */
+	/* The runner's own cost (bench/run): CPU of the loop thread (scheduling,
+	 * processes, reports; AWS calls run on workers), of the whole process,
+	 * and the peak resident set. */
+	int64_t loop_cpu_ms, process_cpu_ms, peak_rss_kb;
+	int max_running;        /* suites running at once, at most */
 } tp_report;
 
 #define TP_REPORT_INIT { 0 }

@@ -117,6 +117,11 @@ json_t *tp_report_json(const tp_report *r)
 		json_array_append_new(accts, account_json(&r->accounts[i]));
 	for (i = 0; i < r->nspans; i++)
 		json_array_append_new(tl, span_json(r, &r->spans[i]));
+	json_object_set_new(o, "stats",
+			    json_pack("{s:I, s:I, s:I, s:i}", "loop_cpu_ms", (json_int_t)r->loop_cpu_ms,
+				      "process_cpu_ms", (json_int_t)r->process_cpu_ms,
+				      "peak_rss_kb", (json_int_t)r->peak_rss_kb,
+				      "max_running", r->max_running));
 	json_object_set_new(o, "suites", suites);
 	json_object_set_new(o, "accounts", accts);
 	json_object_set_new(o, "timeline", tl);

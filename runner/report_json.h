@@ -7,7 +7,8 @@
  * exit_code, signal, timed_out, interrupted, deploy_s, started_s,
  * ended_s, test_s, error, log, junit, stacks, log_tail (not passed)}]}],
  * accounts [{id, leased_s, released_s, suites, cleaned, clean_error}],
- * timeline [{phase, account, suite, attempt, start_s, end_s, ok}].
+ * timeline [{phase, account, suite, attempt, start_s, end_s, ok}],
+ * stats {loop_cpu_ms, process_cpu_ms, peak_rss_kb, max_running}.
  * Times in seconds since the run started.
  */
 #ifndef TP_REPORT_JSON_H

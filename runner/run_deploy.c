@@ -1,0 +1,398 @@
+/*
+ * Deploying what a suite needs into its account, through the deployer
+ * (runner/deploy.h), from a job: the job submits one deployment (the
+ * suite's stacks with their depends_on, in dependency order) and waits for
+ * it on its worker; the deployer's own threads make the calls, skip the
+ * stacks whose tidepool:hash already matches, and return each stack's
+ * outputs. The job records every stack that is there in the lease store
+ * (so a later run can prefer this account), and its done folds outputs and
+ * hashes into the account on the loop thread, so the next suite on the same
+ * account that needs the same stacks starts at once.
+ *
+ * The deployer borrows the stack specs, account ids and per-account
+ * handles of every deployment until it is freed, so those live until the
+ * end of the run (tp_run_deploy_release).
+ */
+#include <string.h>
+
+#include "aws/error.h"
+#include "aws/util.h"
+#include "runner/deploy.h"
+#include "runner/deploy_cfn.h"
+#include "runner/run_internal.h"
+
+/* The deploy specs of one suite, built once. */
+typedef struct run_plan {
+	tp_deploy_stack_spec *specs;
+	size_t n;
+	char **templates;            /* owned template bodies */
+	tp_kv_list *params, *tags;   /* per stack */
+	size_t **deps;
+} run_plan;
+
+static void plan_free(run_plan *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->n; i++) {
+		free(p->templates[i]);
+		tp_kv_list_release(&p->params[i]);
+		tp_kv_list_release(&p->tags[i]);
+		free(p->deps[i]);
+	}
+	free(p->templates);
+	free(p->params);
+	free(p->tags);
+	free(p->deps);
+	free(p->specs);
+	free(p);
+}
+
+static void map_to_kv(tp_kv_list *out, const tp_config_map *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		tp_kv_list_add(out, m->items[i].key, m->items[i].value);
+}
+
+/* Indices (within the suite's stacks) of the stacks `st` depends on. */
+static size_t *deps_of(const run_suite *s, const tp_config_stack *st, size_t *n)
+{
+	size_t *d = tp_xcalloc(st->depends_on.n + 1, sizeof(*d)), i, k;
+
+	*n = 0;
+	for (i = 0; i < st->depends_on.n; i++)
+		for (k = 0; k < s->nstacks; k++)
+			if (strcmp(s->stacks[k].name, st->depends_on.items[i]) == 0)
+				d[(*n)++] = k;
+	return d;
+}
+
+static int fill_spec(run_plan *p, size_t i, const run_state *r, const run_suite *s)
+{
+	const tp_config_stack *st = tp_config_find_stack(r->cfg, s->stacks[i].name);
+	tp_dsm_stack *d = &p->specs[i].stack;
+	size_t len = 0;
+
+	d->name = st->name;
+	d->hash = s->stacks[i].hash;
+	if (st->template_path) {
+		if (tp_read_file(st->template_path, &p->templates[i], &len) < 0)
+			return -1;
+		d->template_body = p->templates[i];
+		d->template_len = len;
+	} else {
+		d->command = st->command;
+	}
+	map_to_kv(&p->params[i], &st->parameters);
+	map_to_kv(&p->tags[i], &st->tags);
+	d->parameters = p->params[i].items;
+	d->nparameters = p->params[i].n;
+	d->capabilities = (const char *const *)st->capabilities.items;
+	d->ncapabilities = st->capabilities.n;
+	d->tags = p->tags[i].items;
+	d->ntags = p->tags[i].n;
+	p->deps[i] = deps_of(s, st, &p->specs[i].ndeps);
+	p->specs[i].deps = p->deps[i];
+	return 0;
+}
+
+static run_plan *plan_for(run_state *r, run_suite *s)
+{
+	run_plan *p;
+	size_t i;
+
+	if (s->plan)
+		return s->plan;
+	p = tp_xcalloc(1, sizeof(*p));
+	p->n = s->nstacks;
+	p->specs = tp_xcalloc(p->n, sizeof(*p->specs));
+	p->templates = tp_xcalloc(p->n, sizeof(*p->templates));
+	p->params = tp_xcalloc(p->n, sizeof(*p->params));
+	p->tags = tp_xcalloc(p->n, sizeof(*p->tags));
+	p->deps = tp_xcalloc(p->n, sizeof(*p->deps));
+	for (i = 0; i < p->n; i++) {
+		if (fill_spec(p, i, r, s) < 0) {
+			plan_free(p);
+			return NULL;
+		}
+	}
+	s->plan = p;
+	return p;
+}
+
+/* ---- what the account already has ------------------------------------- */
+
+static const char *known_hash(const run_acct *a, const char *stack)
+{
+	size_t i;
+
+	for (i = 0; i < a->ndeployed; i++)
+		if (strcmp(a->deployed[i].name, stack) == 0)
+			return a->deployed[i].hash;
+	return NULL;
+}
+
+static int outputs_known(const run_acct *a, const char *stack)
+{
+	char *k = tp_xasprintf("%s\t", stack);
+	int known = tp_kv_list_get(&a->outputs, k) != NULL;
+
+	free(k);
+	return known;
+}
+
+int tp_run_deployed(const run_attempt *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->suite->nstacks; i++) {
+		const tp_stack_ref *s = &a->suite->stacks[i];
+		const char *h = known_hash(a->acct, s->name);
+		if (!h || strcmp(h, s->hash) != 0 || !outputs_known(a->acct, s->name))
+			return 0;
+	}
+	return 1;
+}
+
+static void set_deployed(run_acct *a, const char *stack, const char *hash)
+{
+	size_t i;
+
+	for (i = 0; i < a->ndeployed; i++) {
+		if (strcmp(a->deployed[i].name, stack) == 0) {
+			free((char *)a->deployed[i].hash);
+			a->deployed[i].hash = tp_xstrdup(hash);
+			return;
+		}
+	}
+	a->deployed = tp_xrealloc(a->deployed, (a->ndeployed + 1) * sizeof(*a->deployed));
+	a->deployed[a->ndeployed].name = tp_xstrdup(stack);
+	a->deployed[a->ndeployed].hash = tp_xstrdup(hash);
+	a->ndeployed++;
+}
+
+/* ---- the job ----------------------------------------------------------- */
+
+typedef struct deploy_job {
+	run_attempt *a;             /* done only */
+	tp_deployer *d;
+	tp_pool *pool;
+	const run_plan *plan;
+	const char *account;        /* lives until the run ends */
+	const char *region, *project, *run_id, *endpoint, *project_dir;
+	char *log_dir;
+	char *ak, *sk, *token;
+	int64_t lease_token;
+	tp_cfn_account *cfn;        /* out: kept until the deployer is freed */
+	tp_kv_list outputs;         /* out: "STACK\tKEY" -> value, "STACK\t" -> "" */
+	char **lines;               /* out: "stack outcome" */
+	size_t nlines;
+	int64_t *stack_ms;          /* out: per stack, created/updated only (else -1) */
+	char *error;
+	int64_t start, end;
+} deploy_job;
+
+static void wipe(char *s)
+{
+	if (s)
+		memset(s, 0, strlen(s));
+	free(s);
+}
+
+static void collect(deploy_job *j, size_t dep)
+{
+	size_t n = tp_deployer_stack_count(j->d, dep), i, k;
+
+	j->lines = tp_xcalloc(n + 1, sizeof(*j->lines));
+	j->stack_ms = tp_xcalloc(n + 1, sizeof(*j->stack_ms));
+	for (i = 0; i < n; i++) {
+		const tp_deploy_stack_result *res = tp_deployer_result(j->d, dep, i);
+		const char *hash = j->plan->specs[i].stack.hash;
+		int ok = res->outcome == TP_DEPLOY_CREATED || res->outcome == TP_DEPLOY_UPDATED ||
+			 res->outcome == TP_DEPLOY_SKIPPED;
+
+		j->lines[j->nlines++] = tp_xasprintf("%s %s", res->name, tp_deploy_outcome_name(res->outcome));
+		j->stack_ms[i] = res->outcome == TP_DEPLOY_SKIPPED || !ok ? -1 : res->end_ms - res->start_ms;
+		if (!ok) {
+			if (!j->error)
+				j->error = tp_xasprintf("deploy of stack %s in %s %s: %s", res->name, j->account,
+							tp_deploy_outcome_name(res->outcome),
+							res->message ? res->message : "no reason given");
+			continue;
+		}
+		for (k = 0; k < res->stack.outputs.n; k++) {
+			char *key = tp_xasprintf("%s\t%s", res->name, res->stack.outputs.items[k].key);
+			tp_kv_list_add(&j->outputs, key, res->stack.outputs.items[k].value);
+			free(key);
+		}
+		{
+			char *mark = tp_xasprintf("%s\t", res->name);
+			tp_kv_list_add(&j->outputs, mark, "");
+			free(mark);
+		}
+		if (tp_store_record_stack(tp_pool_store(j->pool), j->account, j->lease_token, res->name,
+					  hash) < 0)
+			tp_error_clear();   /* only a hint for later runs */
+	}
+}
+
+static void deploy_work(void *p)
+{
+	deploy_job *j = p;
+	tp_cfn_account_opts co = TP_CFN_ACCOUNT_OPTS_INIT;
+	tp_deploy_request req;
+	size_t dep;
+
+	j->start = tp_now_ms();
+	co.account = j->account;
+	co.region = j->region;
+	co.creds = tp_creds_static(j->ak, j->sk, j->token);
+	co.endpoint_url = j->endpoint;
+	co.project = j->project;
+	co.project_dir = j->project_dir;
+	co.log_dir = j->log_dir;
+	if (tp_cfn_account_new(&j->cfn, &co) < 0) {
+		j->error = tp_xasprintf("deploy in %s: %s", j->account, tp_error_last()->msg);
+		j->end = tp_now_ms();
+		return;
+	}
+	memset(&req, 0, sizeof(req));
+	req.stacks = j->plan->specs;
+	req.nstacks = j->plan->n;
+	req.account = j->cfn;
+	req.sm.account = j->account;
+	req.sm.region = j->region;
+	req.sm.project = j->project;
+	req.sm.run_id = j->run_id;
+	dep = tp_deployer_submit(j->d, &req);
+	tp_deployer_wait(j->d, dep, -1);
+	collect(j, dep);
+	j->end = tp_now_ms();
+}
+
+static void remember(run_state *r, tp_cfn_account *cfn)
+{
+	r->cfn = tp_xrealloc(r->cfn, (r->ncfn + 1) * sizeof(*r->cfn));
+	r->cfn[r->ncfn++] = cfn;
+}
+
+static void record_stack_times(run_state *r, const deploy_job *j)
+{
+	char *project = tp_xasprintf("%s#stacks", r->cfg->project);
+	size_t i;
+
+	for (i = 0; r->history && i < j->nlines; i++)
+		if (j->stack_ms[i] >= 0 &&
+		    tp_history_record(r->history, project, j->plan->specs[i].stack.name, j->stack_ms[i], 1,
+				      tp_time_now()) < 0)
+			tp_error_clear();
+	free(project);
+}
+
+static void deploy_done(void *p)
+{
+	deploy_job *j = p;
+	run_attempt *a = j->a;
+	run_state *r = a->run;
+	tp_report_attempt *ra = &r->rep->suites[a->suite->sched].attempts[a->report_attempt];
+	size_t i;
+
+	if (j->cfn)
+		remember(r, j->cfn);
+	tp_report_span_close(r->rep, a->deploy_span, j->error == NULL);
+	a->deploy_span = -1;
+	ra->deploy_ms += j->end - j->start;
+	ra->stacks = j->lines;
+	ra->nstacks = j->nlines;
+	j->lines = NULL;
+	if (!j->error) {
+		for (i = 0; i < j->plan->n; i++)
+			set_deployed(a->acct, j->plan->specs[i].stack.name, j->plan->specs[i].stack.hash);
+		for (i = 0; i < j->outputs.n; i++)
+			tp_kv_list_add(&a->acct->outputs, j->outputs.items[i].key, j->outputs.items[i].value);
+		tp_sched_stacks_deployed(r->sched, a->acct->handle, a->suite->stacks, a->suite->nstacks);
+		record_stack_times(r, j);
+		run_event(r, "deployed %zu stack%s for %s on %s (%.1f s)", j->plan->n,
+			  j->plan->n == 1 ? "" : "s", a->suite->cfg->name, a->acct->id,
+			  (double)(j->end - j->start) / 1000.0);
+	}
+	tp_run_attempt_deployed(a, j->error);
+	tp_kv_list_release(&j->outputs);
+	free(j->stack_ms);
+	free(j->error);
+	free(j->log_dir);
+	wipe(j->ak);
+	wipe(j->sk);
+	wipe(j->token);
+	free(j);
+}
+
+static const char *keep(run_state *r, const char *s)
+{
+	r->kept = tp_xrealloc(r->kept, (r->nkept + 1) * sizeof(*r->kept));
+	r->kept[r->nkept] = tp_xstrdup(s);
+	return r->kept[r->nkept++];
+}
+
+void tp_run_deploy(run_state *r, run_attempt *a)
+{
+	tp_deployer_opts o = TP_DEPLOYER_OPTS_INIT;
+	run_plan *plan = plan_for(r, a->suite);
+	deploy_job *j;
+
+	if (!plan) {
+		tp_run_attempt_deployed(a, tp_error_last()->msg);
+		return;
+	}
+	if (!r->deployer && tp_deployer_new(&r->deployer, &o) < 0) {
+		tp_run_attempt_deployed(a, tp_error_last()->msg);
+		return;
+	}
+	a->phase = PHASE_DEPLOY;
+	a->phase_start = tp_now_ms();
+	a->deploy_span = tp_report_span_open(r->rep, TP_SPAN_DEPLOY, a->acct->report, a->suite->sched,
+					     a->number);
+	j = tp_xcalloc(1, sizeof(*j));
+	j->a = a;
+	j->d = r->deployer;
+	j->pool = r->pool;
+	j->plan = plan;
+	j->account = keep(r, a->acct->id);
+	j->region = r->region;
+	j->project = r->cfg->project;
+	j->run_id = r->run_id;
+	j->endpoint = r->endpoint;
+	j->project_dir = r->cfg->dir;
+	j->log_dir = tp_xasprintf("%s/logs/deploy", r->run_dir);
+	j->ak = tp_xstrdup(a->creds.access_key_id);
+	j->sk = tp_xstrdup(a->creds.secret_access_key);
+	j->token = tp_xstrdup(a->creds.session_token);
+	j->lease_token = a->acct->token;
+	tp_jobs_submit(r->jobs, j, deploy_work, deploy_done);
+}
+
+void tp_run_deploy_cancel(run_state *r)
+{
+	if (r->deployer)
+		tp_deployer_cancel_all(r->deployer);
+}
+
+void tp_run_deploy_release(run_state *r)
+{
+	size_t i;
+
+	tp_deployer_free(r->deployer);
+	r->deployer = NULL;
+	for (i = 0; i < r->ncfn; i++)
+		tp_cfn_account_free(r->cfn[i]);
+	free(r->cfn);
+	for (i = 0; i < r->nkept; i++)
+		free(r->kept[i]);
+	free(r->kept);
+	for (i = 0; i < r->nsuites; i++)
+		plan_free(r->suites[i].plan);
+}
