@@ -243,7 +243,7 @@ static int attempt_once(tp_aws_client *c, const tp_wire *w, const tp_endpoint *e
 	sc.session_token = cr.session_token;
 	so.service = w->svc->signing_name;
 	so.region = ep->signing_region;
-	so.s3 = w->svc->protocol == TP_PROTO_REST_XML;
+	so.s3 = strcmp(w->svc->signing_name, "s3") == 0;   /* S3 rules, not REST-XML ones */
 	so.content_sha256_header = so.s3;
 	rc = c->creds ? tp_sigv4_sign(&sig, &sr, &sc, &so) : 0;
 	tp_creds_release(&cr);
