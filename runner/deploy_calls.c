@@ -162,7 +162,8 @@ json_t *tp_deploy_calls_json(tp_deploy_calls *c)
 	size_t i;
 
 	pthread_mutex_lock(&c->lock);
-	qsort(c->counts, c->n, sizeof(*c->counts), cmp_count);
+	if (c->n > 1)
+		qsort(c->counts, c->n, sizeof(*c->counts), cmp_count);
 	for (i = 0; i < c->n; i++)
 		json_object_set_new(o, c->counts[i].op, json_integer((json_int_t)c->counts[i].n));
 	pthread_mutex_unlock(&c->lock);

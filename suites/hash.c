@@ -207,7 +207,8 @@ static void drop_duplicates(walk *w)
 {
 	size_t i, k = 0;
 
-	qsort(w->v, w->n, sizeof(*w->v), cmp_entry);
+	if (w->n > 1)
+		qsort(w->v, w->n, sizeof(*w->v), cmp_entry);
 	for (i = 0; i < w->n; i++) {
 		if (k > 0 && strcmp(w->v[k - 1].rel, w->v[i].rel) == 0) {
 			free(w->v[i].rel);
