@@ -21,7 +21,9 @@ typedef struct tp_s3_empty_opts {
 /*
  * Delete every object version and delete marker of `bucket` (in `region`),
  * then abort its unfinished multipart uploads. Lists until a listing comes
- * back empty (objects written meanwhile are caught, up to a few rounds).
+ * back empty (objects written meanwhile are caught too). A bucket where
+ * versioning was never on is listed by key (ListObjectsV2), which is
+ * cheaper and leaves nothing behind there.
  * `deleted` (may be NULL) gets the number of versions and markers deleted,
  * also on error.
  *

@@ -301,6 +301,16 @@ class Fixtures:
         iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=self.p + "profile-role")
         return [row(name, p["InstanceProfile"]["Arn"], "global")]
 
+    def HeldIAMPolicy(self):
+        """Not a type: a policy attached to a role no test deletes (see
+        test_cleaner_types__iam_policy_held)."""
+        iam = self.c("iam")
+        self.role(self.p + "holder", "ec2.amazonaws.com")
+        name = self.p + "held-policy"
+        arn = iam.create_policy(PolicyName=name, PolicyDocument=POLICY)["Policy"]["Arn"]
+        iam.attach_role_policy(RoleName=self.p + "holder", PolicyArn=arn)
+        return [row(arn, arn, "global", tags={}, name=name, holder=self.p + "holder")]
+
     def KinesisStream(self):
         k = self.c("kinesis")
         out = []
