@@ -162,13 +162,18 @@ typedef struct tp_config {
 
 /*
  * Load and validate the file at `path`. On success *out is a new tp_config
- * the caller owns (free with tp_config_free). On any error returns -1
- * (TP_EINVAL; TP_ENOTFOUND when the file does not exist) with the message in
- * tp_error_last(), and leaves *out NULL.
+ * the caller owns (free with tp_config_free). On any error returns -1 with
+ * TP_EINVAL and the message in tp_error_last(), and leaves *out NULL. Errors
+ * in the file start "PATH:LINE:COLUMN: "; a file that cannot be read gives
+ * "PATH: cannot read: REASON". Files over TP_CONFIG_MAX_BYTES are refused.
  */
 int tp_config_load(tp_config **out, const char *path);
 
-/* Load DIR/tidepool.yaml, or DIR/tidepool.yml when only that exists. As tp_config_load. */
+/*
+ * Load DIR/tidepool.yaml, or DIR/tidepool.yml when only that exists (the
+ * path in messages is DIR joined with the name). As tp_config_load; with
+ * neither file: "DIR: no tidepool.yaml (or tidepool.yml) in this directory".
+ */
 int tp_config_load_dir(tp_config **out, const char *dir);
 
 /*
