@@ -51,10 +51,16 @@ work=$(mktemp -d "$fuzz_build/runs/$name.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cp -R "$seeds/." "$work/"
 
-args=(-max_total_time="$seconds" -rss_limit_mb=2048 -timeout=20
+# -timeout is wall-clock time: generous, so a loaded CI machine does not fail
+# the run, yet far below what an exponential input takes.
+args=(-max_total_time="$seconds" -rss_limit_mb=2048 -timeout=60
       -print_final_stats=1 -artifact_prefix="$fuzz_build/artifacts/$target-")
 if [ -f "$dict" ]; then
 	args+=(-dict="$dict")
 fi
 echo "smoke.sh: fuzzing $target for ${seconds}s ($binary)" >&2
-"$binary" "${args[@]}" "$work"
+if ! "$binary" "${args[@]}" "$work"; then
+	echo "smoke.sh: $target failed; the input is in $fuzz_build/artifacts/" \
+		"(replay: $binary FILE)" >&2
+	exit 1
+fi
