@@ -47,11 +47,28 @@ void tp_managed_free(tp_managed *m)
 	free(m);
 }
 
+/*
+ * URLs (SQS queues) compare by their path: a stack records the queue under
+ * the canonical endpoint (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME),
+ * a listing may see it under another (legacy queue.amazonaws.com, an
+ * endpoint override).
+ */
+static const char *key_of(const char *s)
+{
+	const char *host;
+
+	if (!s || (!tp_starts_with(s, "https://") && !tp_starts_with(s, "http://")))
+		return s;
+	host = strstr(s, "://") + 3;
+	return host + strcspn(host, "/");
+}
+
 static void add(tp_managed *m, const char *region, const char *key, const char *stack,
 		int is_stack)
 {
 	owned *o;
 
+	key = key_of(key);
 	if (!key || !*key)
 		return;
 	if (m->n == m->alloc) {
@@ -125,6 +142,7 @@ static const owned *find(tp_managed *m, const char *key, const char *region)
 {
 	size_t lo = 0, hi = m->n, mid;
 
+	key = key_of(key);
 	if (!key || !*key)
 		return NULL;
 	if (!m->sealed)

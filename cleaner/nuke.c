@@ -159,6 +159,8 @@ static void teardown(nk_run *run)
 	free(run->types);
 	free(run->active);
 	free(run->relist);
+	for (t = 0; run->track && t < run->rep->n; t++)
+		free(run->track[t].last_error);
 	free(run->track);
 	free(run->err_slots);
 	tp_managed_free(run->managed);
@@ -192,13 +194,13 @@ static void relist_all(nk_run *run)
  * deleted from under a stack); then re-list what the stacks may have taken. */
 static int stacks_first(nk_run *run)
 {
-	size_t removed = 0;
+	size_t progress = 0;
 	int rc;
 
 	if (run->stack_ix < 0 || count_nukeable(run, 1) == 0)
 		return 0;
 	run->pass++;
-	rc = nk_pass(run, 1, &removed);
+	rc = nk_pass(run, 1, &progress);
 	relist_all(run);
 	if (rc == 0 && !nk_interrupted(run))
 		rc = nk_relist(run);
@@ -209,17 +211,18 @@ static int passes(nk_run *run)
 {
 	int max = run->o->max_passes > 0 ? run->o->max_passes : TP_NUKE_DEFAULT_MAX_PASSES;
 	int rc = stacks_first(run), full = 0;
-	size_t removed;
+	size_t progress;
 
 	while (rc == 0 && full < max && count_nukeable(run, 0) > 0 && !nk_interrupted(run)) {
 		run->pass++;
 		full++;
-		removed = 0;
-		rc = nk_pass(run, 0, &removed);
+		progress = 0;
+		rc = nk_pass(run, 0, &progress);
 		if (rc == 0 && !nk_interrupted(run))
 			rc = nk_relist(run);
-		if (removed == 0)
-			break;   /* no progress: another pass would do the same */
+		if (progress == 0)
+			break;   /* nothing removed, every failure as before: the next pass would
+				  * do the same */
 	}
 	return rc;
 }

@@ -15,7 +15,9 @@
  *      (types with `gone`) is "waiting" and polled, backing off, until
  *      gone, failed, or past the per-resource timeout.
  *   4. Re-list what was nukeable and repeat passes until nothing nukeable
- *      is left, a pass removes nothing (no progress), or max_passes.
+ *      is left, a pass makes no progress (removes nothing, and every
+ *      failure repeats the resource's failure of the pass before: a first
+ *      failure, or a new message, earns another pass), or max_passes.
  * Throttling backs off inside the aws/ client's retries; a resource still
  * throttled after them fails this pass and is tried again in the next.
  *

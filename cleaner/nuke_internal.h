@@ -60,6 +60,7 @@ typedef struct nk_track {
 	unsigned gen;                /* bumped when a job's answer stops mattering */
 	int polling;                 /* a gone job is in flight */
 	int64_t deadline, next_poll, poll_interval;
+	char *last_error;            /* the message of its last failure, or NULL */
 } nk_track;
 
 typedef struct nk_error_slot {
@@ -109,9 +110,13 @@ int nk_scan(nk_run *run);
 int nk_relist(nk_run *run);
 
 /* ---- passes (nuke_pass.c) ----------------------------------------------- */
-/* One pass over nukeable items (stacks_only: only the stack type's);
- * *removed counts items removed in it. */
-int nk_pass(nk_run *run, int stacks_only, size_t *removed);
+/*
+ * One pass over nukeable items (stacks_only: only the stack type's).
+ * *progress counts what moved: items removed, and items that failed for
+ * the first time or with another message than in their last failure (the
+ * state behind them changed, so another pass may get further).
+ */
+int nk_pass(nk_run *run, int stacks_only, size_t *progress);
 
 /* ---- report (nuke_report.c) --------------------------------------------- */
 size_t nk_add_item(nk_run *run, tp_resource *res, int type_ix, int region_ix);

@@ -27,7 +27,7 @@ typedef struct pass {
 	size_t nwaiting;
 	size_t *running;       /* items with a remove in flight */
 	size_t nrunning;
-	size_t total, settled, removed;
+	size_t total, settled, progress;
 	int force;             /* a waits_for cycle: start regardless */
 } pass;
 
@@ -132,8 +132,13 @@ static void settle(pass *p, size_t i, tp_nuke_state st, const char *reason)
 	(*active_of(p->run, i))--;
 	p->settled++;
 	if (st == TP_NUKE_REMOVED) {
-		p->removed++;
+		p->progress++;
 		tr->nukeable = 0;
+	}
+	if (st == TP_NUKE_FAILED && !tp_streq(tr->last_error, reason)) {
+		p->progress++;
+		free(tr->last_error);
+		tr->last_error = tp_xstrdup(reason);
 	}
 	nk_set_state(p->run, i, st, reason);
 }
@@ -350,7 +355,7 @@ static void step(pass *p, const char *phase)
 	nk_progress(p->run, phase, p->settled, p->total, 0);
 }
 
-int nk_pass(nk_run *run, int stacks_only, size_t *removed)
+int nk_pass(nk_run *run, int stacks_only, size_t *progress)
 {
 	const char *phase = stacks_only ? "stacks" : "delete";
 	pass p;
@@ -361,7 +366,7 @@ int nk_pass(nk_run *run, int stacks_only, size_t *removed)
 	while (p.settled < p.total && !nk_interrupted(run))
 		step(&p, phase);
 	nk_progress(run, phase, p.settled, p.total, 1);
-	*removed = p.removed;
+	*progress = p.progress;
 	end(&p);
 	return 0;
 }

@@ -213,8 +213,6 @@ static void reconcile(nk_run *run, nk_job *j)
 		tp_resource *r = found->items[k];
 
 		found->items[k] = NULL;
-		if (j->type->global)
-			tp_strlcpy(r->region, "global", sizeof(r->region));
 		at = find_in_group(&gi, r->id);
 		if (at >= 0)
 			replace_listing(run, (size_t)at, r);

@@ -124,10 +124,10 @@ static int nuke_account(sweep_job *j)
 	rc = tp_nuke_run(&j->report, &n);
 	if (rc < 0)
 		j->reason = error_text();
-	else if (!tp_nuke_report_clean(&j->report))
+	else if (n.dry_run ? j->report.n_errors > 0 : !tp_nuke_report_clean(&j->report))
 		j->reason = unclean_reason(&j->report);
 	tp_aws_client_free(client);
-	return rc == 0 && tp_nuke_report_clean(&j->report);
+	return rc == 0 && !j->reason;
 }
 
 static tp_sweep_outcome outcome_of(tp_account_state st)

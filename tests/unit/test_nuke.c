@@ -35,6 +35,7 @@ typedef struct behaviour {
 	int gone_fails;         /* async delete ends DELETE_FAILED */
 	int ghost;              /* listed once more after removal */
 	int list_fails;
+	int morph;              /* the first N removes fail, each with another message */
 } behaviour;
 
 typedef struct fake {
@@ -61,7 +62,7 @@ static struct {
 
 static const behaviour *behaviour_of(const char *type)
 {
-	static const behaviour none = { NULL, 0, 0, 0, 0, 0, 0, 0, 0 };
+	static const behaviour none = { NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	size_t i;
 
 	for (i = 0; i < cloud.nbeh; i++)
@@ -146,7 +147,7 @@ static int fake_remove(tp_clean_ctx *ctx, const tp_resource *r)
 {
 	const behaviour *b = behaviour_of(r->type->name);
 	fake *f;
-	int rc = 0;
+	int rc = 0, attempt;
 
 	(void)ctx;
 	enter();
@@ -155,12 +156,16 @@ static int fake_remove(tp_clean_ctx *ctx, const tp_resource *r)
 	pthread_mutex_lock(&cloud.mu);
 	log_call(r->type->name, r->id);
 	f = find(r);
+	attempt = f ? ++f->removes : 0;
 	if (!f || !f->alive) {
 		rc = tp_error_set(TP_ENOTFOUND, "%s %s not found", r->type->name, r->id);
-	} else if (b->fail_always || ++f->removes <= b->fail_first) {
+	} else if (b->fail_always || attempt <= b->fail_first) {
 		rc = tp_error_set_aws(TP_EAWS, 403, b->fail_always ? "AccessDenied" : "DependencyViolation",
 				      "req-7", "Delete%s %s: %s", r->type->name, r->id,
 				      b->fail_always ? "AccessDenied: not allowed" : "has dependents");
+	} else if (attempt <= b->morph) {
+		rc = tp_error_set_aws(TP_EAWS, 409, "Conflict", "req-8", "Delete%s %s: %d left",
+				      r->type->name, r->id, b->morph - attempt + 1);
 	} else if (b->polls || b->never_gone || b->gone_fails) {
 		f->deleting = 1;
 		f->polls = b->polls;
@@ -233,10 +238,11 @@ FAKE_TYPE(t_cycle_a, "CycleA", 0, waits_a, NULL)
 FAKE_TYPE(t_cycle_b, "CycleB", 0, waits_b, NULL)
 FAKE_TYPE(t_ghost, "Ghost", 0, NULL, NULL)
 FAKE_TYPE(t_unlistable, "Unlistable", 0, NULL, NULL)
+FAKE_TYPE(t_morph, "Morph", 0, NULL, NULL)
 
 static const tp_resource_type *const all_types[] = {
 	&t_stack, &t_bucket, &t_sg, &t_vpc, &t_role, &t_broken, &t_flaky, &t_slow, &t_hang,
-	&t_after_hang, &t_cycle_a, &t_cycle_b, &t_ghost, &t_unlistable, NULL
+	&t_after_hang, &t_cycle_a, &t_cycle_b, &t_ghost, &t_unlistable, &t_morph, NULL
 };
 
 static const char *const regions[] = { "us-east-1", "eu-west-1" };
@@ -359,9 +365,9 @@ static void test_nuke__dry_run_lists_everything_and_deletes_nothing(void **state
 static void test_nuke__stacks_first_then_dependency_order(void **state)
 {
 	static const behaviour beh[] = {
-		{ "CloudFormationStack", 0, 0, 0, 3, 0, 0, 0, 0 },
-		{ "SecurityGroup", 0, 0, 20, 0, 0, 0, 0, 0 },
-		{ "Bucket", 0, 0, 10, 0, 0, 0, 0, 0 },
+		{ "CloudFormationStack", 0, 0, 0, 3, 0, 0, 0, 0, 0 },
+		{ "SecurityGroup", 0, 0, 20, 0, 0, 0, 0, 0, 0 },
+		{ "Bucket", 0, 0, 10, 0, 0, 0, 0, 0, 0 },
 	};
 	tp_nuke_opts o = opts(0);
 	tp_nuke_report rep;
@@ -394,7 +400,7 @@ static void test_nuke__stacks_first_then_dependency_order(void **state)
 
 static void test_nuke__parallelism_is_bounded(void **state)
 {
-	static const behaviour beh[] = { { "Slow", 0, 0, 15, 0, 0, 0, 0, 0 } };
+	static const behaviour beh[] = { { "Slow", 0, 0, 15, 0, 0, 0, 0, 0, 0 } };
 	static const int bounds[] = { 1, 4 };
 	char id[32];
 	size_t b, i;
@@ -421,7 +427,7 @@ static void test_nuke__parallelism_is_bounded(void **state)
 
 static void test_nuke__a_pass_without_progress_stops(void **state)
 {
-	static const behaviour beh[] = { { "Broken", 1, 0, 0, 0, 0, 0, 0, 0 } };
+	static const behaviour beh[] = { { "Broken", 1, 0, 0, 0, 0, 0, 0, 0, 0 } };
 	tp_nuke_opts o = opts(0);
 	tp_nuke_report rep;
 	const tp_nuke_item *it;
@@ -450,7 +456,7 @@ static void test_nuke__a_pass_without_progress_stops(void **state)
 
 static void test_nuke__repeats_passes_until_nothing_is_left(void **state)
 {
-	static const behaviour beh[] = { { "Flaky", 0, 1, 0, 0, 0, 0, 0, 0 } };
+	static const behaviour beh[] = { { "Flaky", 0, 1, 0, 0, 0, 0, 0, 0, 0 } };
 	tp_nuke_opts o = opts(0);
 	tp_nuke_report rep;
 
@@ -469,9 +475,28 @@ static void test_nuke__repeats_passes_until_nothing_is_left(void **state)
 	tp_nuke_report_release(&rep);
 }
 
+/* Nothing else removed, but each failure says something new: keep going. */
+static void test_nuke__a_changing_failure_counts_as_progress(void **state)
+{
+	static const behaviour beh[] = { { "Morph", 0, 0, 0, 0, 0, 0, 0, 0, 3 } };
+	tp_nuke_opts o = opts(0);
+	tp_nuke_report rep;
+
+	(void)state;
+	cloud.beh = beh;
+	cloud.nbeh = 1;
+	put("Morph", "us-east-1", "m1", NULL);
+	assert_int_equal(tp_nuke_run(&rep, &o), 0);
+	assert_int_equal(rep.summary.passes, 4);
+	assert_int_equal(item(&rep, "Morph", "m1")->attempts, 4);
+	assert_int_equal(item(&rep, "Morph", "m1")->state, TP_NUKE_REMOVED);
+	assert_true(tp_nuke_report_clean(&rep));
+	tp_nuke_report_release(&rep);
+}
+
 static void test_nuke__max_passes_bounds_the_loop(void **state)
 {
-	static const behaviour beh[] = { { "Flaky", 0, 5, 0, 0, 0, 0, 0, 0 } };
+	static const behaviour beh[] = { { "Flaky", 0, 5, 0, 0, 0, 0, 0, 0, 0 } };
 	tp_nuke_opts o = opts(0);
 	tp_nuke_report rep;
 
@@ -491,7 +516,7 @@ static void test_nuke__max_passes_bounds_the_loop(void **state)
 
 static void test_nuke__a_stuck_delete_times_out_and_unblocks_dependents(void **state)
 {
-	static const behaviour beh[] = { { "Hang", 0, 0, 1200, 0, 0, 0, 0, 0 } };
+	static const behaviour beh[] = { { "Hang", 0, 0, 1200, 0, 0, 0, 0, 0, 0 } };
 	tp_nuke_opts o = opts(0);
 	tp_nuke_report rep;
 	const tp_nuke_item *it;
@@ -517,7 +542,7 @@ static void test_nuke__a_stuck_delete_times_out_and_unblocks_dependents(void **s
 
 static void test_nuke__an_async_delete_that_never_ends_times_out(void **state)
 {
-	static const behaviour beh[] = { { "CloudFormationStack", 0, 0, 0, 0, 1, 0, 0, 0 } };
+	static const behaviour beh[] = { { "CloudFormationStack", 0, 0, 0, 0, 1, 0, 0, 0, 0 } };
 	tp_nuke_opts o = opts(0);
 	tp_nuke_report rep;
 	const tp_nuke_item *it;
@@ -538,7 +563,7 @@ static void test_nuke__an_async_delete_that_never_ends_times_out(void **state)
 
 static void test_nuke__a_failed_async_delete_carries_its_reason(void **state)
 {
-	static const behaviour beh[] = { { "CloudFormationStack", 0, 0, 0, 0, 0, 1, 0, 0 } };
+	static const behaviour beh[] = { { "CloudFormationStack", 0, 0, 0, 0, 0, 1, 0, 0, 0 } };
 	tp_nuke_opts o = opts(0);
 	tp_nuke_report rep;
 	const tp_nuke_item *it;
@@ -572,7 +597,7 @@ static void test_nuke__a_waits_for_cycle_does_not_hang(void **state)
 
 static void test_nuke__a_resource_listed_after_removal_is_removed_again(void **state)
 {
-	static const behaviour beh[] = { { "Ghost", 0, 0, 0, 0, 0, 0, 1, 0 } };
+	static const behaviour beh[] = { { "Ghost", 0, 0, 0, 0, 0, 0, 1, 0, 0 } };
 	tp_nuke_opts o = opts(0);
 	tp_nuke_report rep;
 
@@ -590,7 +615,7 @@ static void test_nuke__a_resource_listed_after_removal_is_removed_again(void **s
 
 static void test_nuke__listing_errors_are_reported_and_leave_it_unclean(void **state)
 {
-	static const behaviour beh[] = { { "Unlistable", 0, 0, 0, 0, 0, 0, 0, 1 } };
+	static const behaviour beh[] = { { "Unlistable", 0, 0, 0, 0, 0, 0, 0, 1, 0 } };
 	tp_nuke_opts o = opts(0);
 	tp_nuke_report rep;
 
@@ -650,7 +675,7 @@ static void interrupt_on_first_removal(void *ctx, const tp_nuke_event *ev)
 
 static void test_nuke__interrupt_stops_and_says_so(void **state)
 {
-	static const behaviour beh[] = { { "Slow", 0, 0, 10, 0, 0, 0, 0, 0 } };
+	static const behaviour beh[] = { { "Slow", 0, 0, 10, 0, 0, 0, 0, 0, 0 } };
 	tp_nuke_opts o = opts(0);
 	tp_nuke_report rep;
 	char id[32];
@@ -713,6 +738,13 @@ static void test_nuke__output_forms(void **state)
 	assert_int_equal(s.items, 2 * 3);   /* would remove, removing, removed */
 	tp_nuke_format_item(&line, item(&rep, "Bucket", "b2"));
 	assert_string_equal(tp_buf_cstr(&line), "eu-west-1 - Bucket - b2 - removed");
+	tp_buf_reset(&line);
+	tp_nuke_format_scan_summary(&line, &rep.summary);
+	assert_string_equal(tp_buf_cstr(&line), "Scan complete: 2 total, 2 nukeable, 0 filtered.");
+	tp_buf_reset(&line);
+	tp_nuke_format_nuke_summary(&line, &rep.summary);
+	assert_string_equal(tp_buf_cstr(&line), "Nuke complete: 0 failed, 0 skipped, 2 finished.");
+	tp_buf_reset(&line);
 	doc = tp_nuke_report_json(&rep);
 	text = json_dumps(doc, JSON_COMPACT);
 	res = json_object_get(doc, "resources");
@@ -752,6 +784,7 @@ int main(void)
 		cmocka_unit_test_setup(test_nuke__parallelism_is_bounded, reset),
 		cmocka_unit_test_setup(test_nuke__a_pass_without_progress_stops, reset),
 		cmocka_unit_test_setup(test_nuke__repeats_passes_until_nothing_is_left, reset),
+		cmocka_unit_test_setup(test_nuke__a_changing_failure_counts_as_progress, reset),
 		cmocka_unit_test_setup(test_nuke__max_passes_bounds_the_loop, reset),
 		cmocka_unit_test_setup(test_nuke__a_stuck_delete_times_out_and_unblocks_dependents, reset),
 		cmocka_unit_test_setup(test_nuke__an_async_delete_that_never_ends_times_out, reset),

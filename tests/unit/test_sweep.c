@@ -362,6 +362,7 @@ static void test_sweep__dry_run_changes_nothing(void **state)
 	assert_int_equal(r.n, 4);
 	for (i = 0; i < 4; i++) {
 		assert_int_equal(item_of(&r, ids[i])->outcome, TP_SWEEP_WOULD_CLEAN);
+		assert_null(item_of(&r, ids[i])->reason);
 		assert_int_equal(item_of(&r, ids[i])->report.summary.nukeable, 2);
 		assert_int_equal(alive_in(ids[i]), 2);
 	}
