@@ -16,6 +16,7 @@
 
 #include "aws/error.h"
 #include "aws/util.h"
+#include "tests/support/moto.h"
 #include "tests/support/testutil.h"
 
 #define MAX_ARGS 32
@@ -175,4 +176,38 @@ char *tp_pool_test_slurp(const char *path)
 		return tp_xstrdup("");
 	}
 	return data;
+}
+
+/* Is `name` an executable in a PATH directory? */
+static int on_path(const char *name)
+{
+	const char *p = getenv("PATH");
+
+	while (p && *p) {
+		size_t n = strcspn(p, ":");
+		char *cand = tp_xasprintf("%.*s/%s", (int)n, p, name);
+		int found = n > 0 && access(cand, X_OK) == 0;
+
+		free(cand);
+		if (found)
+			return 1;
+		p += n + (p[n] == ':');
+	}
+	return 0;
+}
+
+tp_local *tp_pool_test_moto_serial(int accounts)
+{
+	char *path = tp_xstrdup(getenv("PATH")), *serial;
+	tp_local *l;
+
+	if (!on_path("moto_server"))
+		return tp_test_moto_start(0, accounts);     /* fails with the install hint */
+	serial = tp_xasprintf("%s/tests/moto-serial:%s", TP_SOURCE_DIR, path ? path : "");
+	setenv("PATH", serial, 1);
+	l = tp_test_moto_start(0, accounts);
+	setenv("PATH", path ? path : "", 1);
+	free(serial);
+	free(path);
+	return l;
 }

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "accounts/store.h"
+#include "aws/local.h"
 
 /* A fresh directory with tidepool.yaml = `yaml` (caller frees; tp_test_rmtree it). */
 char *tp_pool_test_project(const char *tag, const char *yaml);
@@ -50,6 +51,15 @@ tp_store *tp_pool_test_store(const char *dir);
 
 /* The sweeper's part: dirty or expired -> cleaning -> available (fails the test otherwise). */
 void tp_pool_test_clean(tp_store *s, const char *account);
+
+/*
+ * moto for tests where processes race on DynamoDB conditional writes:
+ * started through tests/moto-serial/moto_server (requests served one at a
+ * time, which makes moto's conditional writes atomic as DynamoDB's are;
+ * the script says why). When moto is not installed this fails the test
+ * with the install hint, as tp_test_moto_start does.
+ */
+tp_local *tp_pool_test_moto_serial(int accounts);
 
 /* Read a whole file (caller frees); "" when it does not exist. */
 char *tp_pool_test_slurp(const char *path);

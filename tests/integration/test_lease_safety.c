@@ -9,10 +9,14 @@
  *   - `tidepool status --json` shows 8 available accounts whose versions
  *     add up to exactly two transitions per cycle (no lost update);
  * on the SQLite store (16 x 50 cycles) and on the DynamoDB store against
- * moto (16 x 15 cycles: moto serves a few hundred requests a second, and
- * with 16 processes on 8 accounts every acquire scans the table and many
- * lose conditional updates; 240 cycles keep the test near 8 s on two cores while every
- * process still waits for accounts the others hold).
+ * moto (16 x 15 cycles). For DynamoDB, moto is started through
+ * tests/moto-serial: moto's threaded server does not make a conditional
+ * UpdateItem atomic (two can win the same version; DynamoDB never lets
+ * them), so it serves requests one at a time there. Fewer cycles because
+ * that moto serves a few hundred requests a second and, with 16 processes
+ * on 8 accounts, every acquire scans the table and many lose conditional
+ * updates: 240 cycles take about 8 s on two cores while every process
+ * still waits for accounts the others hold.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -179,7 +183,7 @@ static void test_lease_safety__sqlite(void **state)
 
 static void test_lease_safety__dynamodb(void **state)
 {
-	tp_local *moto = tp_test_moto_start(0, 0);
+	tp_local *moto = tp_pool_test_moto_serial(0);
 	char yaml[1024], *endpoint = tp_xasprintf("AWS_ENDPOINT_URL=%s", tp_local_endpoint(moto));
 	char *key = tp_xasprintf("AWS_ACCESS_KEY_ID=%s", tp_local_access_key(moto));
 	char *secret = tp_xasprintf("AWS_SECRET_ACCESS_KEY=%s", tp_local_secret_key(moto));
