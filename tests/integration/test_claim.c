@@ -265,6 +265,7 @@ static void test_claim__profile_works_while_the_lease_lasts(void **state)
 	char *config_dir = tp_test_tmpdir("claim-aws"), *config, *dir, *yaml, *out = NULL;
 	char *err = NULL, account[16], token[32];
 	struct moto_env m;
+	long long tok;
 	json_t *doc;
 
 	(void)state;
@@ -279,9 +280,9 @@ static void test_claim__profile_works_while_the_lease_lasts(void **state)
 	assert_string_equal(json_string_value(json_object_get(doc, "account")),
 			    tp_local_account(m.moto, 1));
 	assert_string_equal(json_string_value(json_object_get(doc, "profile")), "dev");
-	snprintf(token, sizeof(token), "%lld", (long long)json_integer_value(
-			 json_object_get(doc, "token")));
-	check_config_file(config, dir, tp_local_account(m.moto, 1), atoll(token));
+	tok = (long long)json_integer_value(json_object_get(doc, "token"));
+	snprintf(token, sizeof(token), "%lld", tok);
+	check_config_file(config, dir, tp_local_account(m.moto, 1), tok);
 	if (caller_account(m.vars, account, sizeof(account), &err) != 0)
 		fail_msg("aws --profile dev sts get-caller-identity failed: %s", err);
 	assert_string_equal(account, tp_local_account(m.moto, 1));
@@ -311,6 +312,23 @@ struct bad {
 	char *args[8];
 };
 
+static void run_bad(const struct bad *c, const char *dir)
+{
+	char *argv[12], *err = NULL;
+	size_t n = 0, k;
+
+	argv[n++] = (char *)tp_test_tidepool_bin();
+	for (k = 0; c->args[k]; k++)
+		argv[n++] = c->args[k];
+	argv[n++] = "-C";
+	argv[n++] = (char *)dir;
+	argv[n] = NULL;
+	if (tp_test_run(argv, NULL, NULL, &err) != c->status || !strstr(err, c->message))
+		fail_msg("%s: expected exit %d and '%s', got: %s", c->what, c->status, c->message,
+			 err);
+	free(err);
+}
+
 static void test_claim__bad_arguments_exit_2(void **state)
 {
 	static const struct bad cases[] = {
@@ -336,20 +354,8 @@ static void test_claim__bad_arguments_exit_2(void **state)
 	st = tp_pool_test_status(dir, NULL);
 	before = json_dumps(json_object_get(st, "accounts"), JSON_COMPACT);
 	json_decref(st);
-	for (i = 0; i < TP_ARRAY_SIZE(cases); i++) {
-		char *argv[12], *e = NULL;
-		size_t n = 0, k;
-		argv[n++] = (char *)tp_test_tidepool_bin();
-		for (k = 0; cases[i].args[k]; k++)
-			argv[n++] = cases[i].args[k];
-		argv[n++] = "-C";
-		argv[n++] = dir;
-		argv[n] = NULL;
-		if (tp_test_run(argv, NULL, NULL, &e) != cases[i].status || !strstr(e, cases[i].message))
-			fail_msg("%s: expected exit %d and '%s', got: %s", cases[i].what,
-				 cases[i].status, cases[i].message, e);
-		free(e);
-	}
+	for (i = 0; i < TP_ARRAY_SIZE(cases); i++)
+		run_bad(&cases[i], dir);
 	st = tp_pool_test_status(dir, NULL);
 	after = json_dumps(json_object_get(st, "accounts"), JSON_COMPACT);
 	assert_string_equal(after, before);

@@ -104,12 +104,12 @@ static long long expire_clean_reclaim(const char *dir, const char *old_token, co
 static void superseded_changes_nothing(const char *new_owner)
 {
 	char *dir = tp_pool_test_project("fencing", one_account), *before, *after, *err = NULL;
+	long long old_token = claim(dir, "old-holder", "1s"), token;
 	char old[32];
-	long long token;
 
-	snprintf(old, sizeof(old), "%lld", claim(dir, "old-holder", "1s"));
+	snprintf(old, sizeof(old), "%lld", old_token);
 	token = expire_clean_reclaim(dir, old, new_owner);
-	assert_true(token > atoll(old));
+	assert_true(token > old_token);
 	before = snapshot(dir);
 	refused(dir, "lease superseded", "extend", old, "1h");
 	refused(dir, "lease superseded", "release", old, NULL);
