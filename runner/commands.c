@@ -4,6 +4,7 @@
 
 const tp_cmd tp_commands[] = {
 	{ "run", cmd_run, "run the suites concurrently, each in its own leased account" },
+	{ "deploy", cmd_deploy, "deploy or refresh stacks in pool accounts (warm the pool)" },
 	{ "history", cmd_history, "per-suite duration history" },
 	{ "claim", cmd_claim, "lease a pool account as a personal environment" },
 	{ "credentials", cmd_credentials, "temporary credentials of a leased account (credential_process)" },

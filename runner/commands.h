@@ -3,6 +3,7 @@
 #define TP_COMMANDS_H
 
 int cmd_run(int argc, char **argv);
+int cmd_deploy(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_claim(int argc, char **argv);
 int cmd_credentials(int argc, char **argv);
