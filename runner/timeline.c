@@ -18,6 +18,10 @@ static const char style[] =
 	"h1{font-size:20px;margin:0 0 4px}.meta{color:#5b6776;margin:0 0 16px}"
 	".legend span{display:inline-block;margin-right:14px}"
 	".legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px;border-radius:2px}"
+	".legend .lease{background:#e3e9f0}.legend .deploy{background:#f0a030}"
+	".legend .ok{background:#3c9d5d}.legend .fail{background:#d9534f}"
+	".legend .error{background:#8e44ad}.legend .clean{background:#4a90d9}"
+	"svg text.barlabel{font-size:11px;fill:#fff;pointer-events:none}"
 	"svg{display:block;margin:12px 0 20px;background:#fbfcfd;border:1px solid #dfe5eb}"
 	"svg text{font-size:11px;fill:#5b6776}svg .label{font-size:12px;fill:#1d2733}"
 	".lease{fill:#e3e9f0}.deploy{fill:#f0a030}.test.ok{fill:#3c9d5d}.test.fail{fill:#d9534f}"
@@ -132,6 +136,13 @@ static void bar(tp_buf *b, const tp_report *r, const scale *sc, const tp_report_
 		    lease ? BAND_H : BAR_H, lease ? 4 : 2);
 	bar_title(b, r, s, (double)(end - s->start_ms) / 1000.0);
 	tp_buf_adds(b, "</rect>\n");
+	/* the suite's name on its test bar, when it fits (about 6.5 px a character) */
+	if (s->kind == TP_SPAN_TEST && s->suite >= 0 &&
+	    w > 6.5 * (double)strlen(r->suites[s->suite].name) + 8) {
+		tp_buf_addf(b, "<text class=\"barlabel\" x=\"%.1f\" y=\"%d\">", x + 4, y + BAR_H - 4);
+		tp_html_escape(b, r->suites[s->suite].name);
+		tp_buf_adds(b, "</text>\n");
+	}
 }
 
 static void svg(tp_buf *b, const tp_report *r)
