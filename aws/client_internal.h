@@ -48,6 +48,13 @@ void tp_aws_fault_parse(tp_aws_fault *f, tp_protocol protocol, const tp_http_res
 /* TP_ENOTFOUND / TP_EAUTH / TP_ETHROTTLED / TP_EAWS for an AWS error code. */
 int tp_aws_fault_class(const tp_aws_fault *f, long status);
 
+/*
+ * The JSON value of a successful response: {} for an empty body or `null`.
+ * TP_EAWS naming service and operation when the body is not JSON.
+ */
+int tp_json_response(json_t **out, const tp_http_response *resp, const char *service,
+		     const char *operation);
+
 /* Append `params` form-encoded to `out` ('&'-separated from what is there). */
 void tp_params_encode(tp_buf *out, const tp_params *params);
 

@@ -5,12 +5,34 @@
 #include "aws/client_internal.h"
 #include "aws/error.h"
 
+int tp_json_response(json_t **out, const tp_http_response *resp, const char *service,
+		     const char *operation)
+{
+	json_error_t jerr;
+	json_t *v;
+
+	*out = NULL;
+	if (!resp->body.len)
+		v = json_object();
+	else
+		v = json_loadb(resp->body.ptr, resp->body.len, JSON_DECODE_ANY, &jerr);
+	if (!v)
+		return tp_error_set(TP_EAWS, "%s %s: the response is not JSON (%s)", service,
+				    operation, jerr.text);
+	/* Some services (KMS DeleteAlias on moto) answer `null`: no members. */
+	if (json_is_null(v)) {
+		json_decref(v);
+		v = json_object();
+	}
+	*out = v;
+	return 0;
+}
+
 int tp_aws_json(tp_aws_client *c, json_t **out, const char *service,
 		const char *region, const char *operation, json_t *body)
 {
 	tp_http_response resp = TP_HTTP_RESPONSE_INIT;
 	char target[192], ctype[64];
-	json_error_t jerr;
 	char *text = NULL;
 	tp_wire w;
 	int rc;
@@ -35,10 +57,7 @@ int tp_aws_json(tp_aws_client *c, json_t **out, const char *service,
 	w.body_len = strlen(text);
 	if ((rc = tp_client_perform(c, &w, &resp)) < 0)
 		goto done;
-	*out = resp.body.len ? json_loadb(resp.body.ptr, resp.body.len, 0, &jerr) : json_object();
-	if (!*out)
-		rc = tp_error_set(TP_EAWS, "%s %s: the response is not JSON (%s)", service,
-				  operation, jerr.text);
+	rc = tp_json_response(out, &resp, service, operation);
 done:
 	free(text);
 	tp_http_response_release(&resp);

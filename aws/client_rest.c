@@ -49,7 +49,6 @@ int tp_aws_rest_json(tp_aws_client *c, json_t **out, const char *service,
 {
 	tp_rest_response resp = TP_REST_RESPONSE_INIT;
 	tp_rest_request req;
-	json_error_t jerr;
 	char *text = NULL;
 	int rc;
 
@@ -67,10 +66,7 @@ int tp_aws_rest_json(tp_aws_client *c, json_t **out, const char *service,
 	}
 	if ((rc = tp_aws_rest(c, &resp, service, region, &req)) < 0)
 		goto done;
-	*out = resp.body.len ? json_loadb(resp.body.ptr, resp.body.len, 0, &jerr) : json_object();
-	if (!*out)
-		rc = tp_error_set(TP_EAWS, "%s %s: the response is not JSON (%s)", service,
-				  operation, jerr.text);
+	rc = tp_json_response(out, &resp, service, operation);
 done:
 	free(text);
 	tp_http_response_release(&resp);
