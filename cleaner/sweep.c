@@ -264,25 +264,15 @@ static void count(tp_sweep_report *r)
 	}
 }
 
-int tp_sweep_run(tp_sweep_report *out, const tp_sweep_opts *o)
+/* One job per candidate on `q`; blocklisted ones are reported, not cleaned. Returns the jobs. */
+static size_t submit_all(tp_sweep_report *out, tp_workq *q, tp_mailbox *box,
+			 const tp_sweep_opts *o, const tp_account_list *accts)
 {
-	tp_account_list accts = TP_ACCOUNT_LIST_INIT;
-	tp_workq *q = NULL;
-	tp_mailbox *box = NULL;
+	time_t now = tp_store_now(tp_pool_store(o->pool));
 	size_t i, jobs = 0;
-	time_t now;
-	int rc;
 
-	memset(out, 0, sizeof(*out));
-	out->dry_run = o->nuke.dry_run;
-	if ((rc = tp_sweep_candidates(o->pool, o->only, &accts)) < 0)
-		return rc;
-	rc = tp_workq_new(&q, o->accounts_parallel > 0 ? o->accounts_parallel
-						     : TP_SWEEP_DEFAULT_ACCOUNTS);
-	box = tp_mailbox_new();
-	now = tp_store_now(tp_pool_store(o->pool));
-	for (i = 0; rc == 0 && i < accts.n; i++) {
-		const tp_account *a = &accts.items[i];
+	for (i = 0; i < accts->n; i++) {
+		const tp_account *a = &accts->items[i];
 		tp_sweep_item *it = add_item(out, a, now);
 
 		if (tp_pool_is_blocklisted(o->pool, a->id)) {
@@ -293,10 +283,30 @@ int tp_sweep_run(tp_sweep_report *out, const tp_sweep_opts *o)
 		submit(q, box, o, out->n - 1, a);
 		jobs++;
 	}
-	for (; jobs > 0; jobs--)
-		absorb(out, (sweep_job *)tp_mailbox_take(box, -1));
-	tp_workq_free(q);
-	tp_mailbox_free(box, NULL);
+	return jobs;
+}
+
+int tp_sweep_run(tp_sweep_report *out, const tp_sweep_opts *o)
+{
+	tp_account_list accts = TP_ACCOUNT_LIST_INIT;
+	tp_workq *q = NULL;
+	tp_mailbox *box;
+	size_t jobs;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->dry_run = o->nuke.dry_run;
+	if ((rc = tp_sweep_candidates(o->pool, o->only, &accts)) < 0)
+		return rc;
+	rc = tp_workq_new(&q, o->accounts_parallel > 0 ? o->accounts_parallel
+						     : TP_SWEEP_DEFAULT_ACCOUNTS);
+	if (rc == 0) {
+		box = tp_mailbox_new();
+		for (jobs = submit_all(out, q, box, o, &accts); jobs > 0; jobs--)
+			absorb(out, (sweep_job *)tp_mailbox_take(box, -1));
+		tp_workq_free(q);
+		tp_mailbox_free(box, NULL);
+	}
 	tp_account_list_release(&accts);
 	count(out);
 	return rc;

@@ -249,13 +249,11 @@ static void base_opts(nuke_cmd *n, tp_nuke_opts *o)
 	o->interrupted = &interrupted;
 }
 
-static int nuke_one(nuke_cmd *n, const char *account)
+/* A client in `account` once every safety check passed; its alias into alias[256]. */
+static int reach(nuke_cmd *n, const char *account, tp_aws_client **target, char *alias)
 {
 	tp_safety_opts so = TP_SAFETY_OPTS_INIT;
-	tp_nuke_opts o = TP_NUKE_OPTS_INIT;
-	tp_nuke_report rep = TP_NUKE_REPORT_INIT;
-	tp_aws_client *target = NULL;
-	char session[TP_SESSION_NAME_MAX + 1], alias[256];
+	char session[TP_SESSION_NAME_MAX + 1];
 	int rc;
 
 	so.account = account;
@@ -264,23 +262,26 @@ static int nuke_one(nuke_cmd *n, const char *account)
 	so.caller_account = n->caller_account;
 	so.caller = n->caller;
 	tp_account_session_name(session, "nuke", NULL);
-	rc = tp_safety_check_pool(&so);
-	if (rc == 0)
-		rc = tp_account_client_new(&target, n->creds, account, session, n->regions[0]);
-	so.target = target;
-	if (rc == 0)
-		rc = tp_safety_check_account(&so, alias, sizeof(alias));
-	if (rc == 0 && n->a->no_dry_run && !n->a->yes)
-		rc = confirm(account, alias);
-	if (rc == 0) {
-		fprintf(stderr, "tidepool nuke: account %s%s%s%s, %zu region%s, %s\n", account,
-			*alias ? " (alias " : "", alias, *alias ? ")" : "", n->n_regions,
-			n->n_regions == 1 ? "" : "s", n->a->no_dry_run ? "deleting" : "dry run");
-		base_opts(n, &o);
-		o.client = target;
-		o.account = account;
-		rc = tp_nuke_run(&rep, &o);
-	}
+	if ((rc = tp_safety_check_pool(&so)) < 0 ||
+	    (rc = tp_account_client_new(target, n->creds, account, session, n->regions[0])) < 0)
+		return rc;
+	so.target = *target;
+	return tp_safety_check_account(&so, alias, 256);
+}
+
+static int run(nuke_cmd *n, tp_aws_client *target, const char *account, const char *alias)
+{
+	tp_nuke_opts o = TP_NUKE_OPTS_INIT;
+	tp_nuke_report rep = TP_NUKE_REPORT_INIT;
+	int rc;
+
+	fprintf(stderr, "tidepool nuke: account %s%s%s%s, %zu region%s, %s\n", account,
+		*alias ? " (alias " : "", alias, *alias ? ")" : "", n->n_regions,
+		n->n_regions == 1 ? "" : "s", n->a->no_dry_run ? "deleting" : "dry run");
+	base_opts(n, &o);
+	o.client = target;
+	o.account = account;
+	rc = tp_nuke_run(&rep, &o);
 	if (rc == 0 || rc == TP_EINTR) {
 		if (!n->out.json)
 			print_end(&rep);
@@ -288,6 +289,20 @@ static int nuke_one(nuke_cmd *n, const char *account)
 		n->unclean |= n->a->no_dry_run ? !tp_nuke_report_clean(&rep) : rep.n_errors > 0;
 	}
 	tp_nuke_report_release(&rep);
+	return rc;
+}
+
+static int nuke_one(nuke_cmd *n, const char *account)
+{
+	tp_aws_client *target = NULL;
+	char alias[256] = "";
+	int rc;
+
+	rc = reach(n, account, &target, alias);
+	if (rc == 0 && n->a->no_dry_run && !n->a->yes)
+		rc = confirm(account, alias);
+	if (rc == 0)
+		rc = run(n, target, account, alias);
 	tp_aws_client_free(target);
 	return rc;
 }

@@ -425,6 +425,39 @@ static void test_nuke__parallelism_is_bounded(void **state)
 	}
 }
 
+/* Runs sharing a worker pool: the pool's size bounds them together. */
+static void test_nuke__a_shared_pool_bounds_every_run_on_it(void **state)
+{
+	static const behaviour beh[] = { { "Slow", 0, 0, 10, 0, 0, 0, 0, 0, 0 } };
+	tp_workq *shared = NULL;
+	char id[32];
+	size_t i;
+	int run;
+
+	(void)state;
+	cloud.beh = beh;
+	cloud.nbeh = 1;
+	assert_int_equal(tp_workq_new(&shared, 2), 0);
+	assert_int_equal(tp_workq_threads(shared), 2);
+	for (run = 0; run < 2; run++) {
+		tp_nuke_opts o = opts(0);
+		tp_nuke_report rep;
+
+		for (i = 0; i < 10; i++) {
+			snprintf(id, sizeof(id), "slow-%d-%02zu", run, i);
+			put("Slow", "us-east-1", id, NULL);
+		}
+		o.pool = shared;
+		o.parallel = 8;
+		assert_int_equal(tp_nuke_run(&rep, &o), 0);
+		assert_true(tp_nuke_report_clean(&rep));
+		tp_nuke_report_release(&rep);
+	}
+	assert_int_equal(cloud.max_concurrent, 2);
+	assert_int_equal(alive_count(), 0);
+	tp_workq_free(shared);
+}
+
 static void test_nuke__a_pass_without_progress_stops(void **state)
 {
 	static const behaviour beh[] = { { "Broken", 1, 0, 0, 0, 0, 0, 0, 0, 0 } };
@@ -782,6 +815,7 @@ int main(void)
 		cmocka_unit_test_setup(test_nuke__dry_run_lists_everything_and_deletes_nothing, reset),
 		cmocka_unit_test_setup(test_nuke__stacks_first_then_dependency_order, reset),
 		cmocka_unit_test_setup(test_nuke__parallelism_is_bounded, reset),
+		cmocka_unit_test_setup(test_nuke__a_shared_pool_bounds_every_run_on_it, reset),
 		cmocka_unit_test_setup(test_nuke__a_pass_without_progress_stops, reset),
 		cmocka_unit_test_setup(test_nuke__repeats_passes_until_nothing_is_left, reset),
 		cmocka_unit_test_setup(test_nuke__a_changing_failure_counts_as_progress, reset),
