@@ -120,7 +120,22 @@ int tp_pool_check_id(const tp_pool *p, const char *id)
 
 int tp_pool_sync(tp_pool *p, size_t *added)
 {
-	return tp_pool_add(p, (const char *const *)p->accounts, p->n_accounts, added);
+	tp_account_list l;
+	const char **missing = tp_xcalloc(p->n_accounts + 1, sizeof(*missing));
+	size_t i, n = 0;
+	int rc = tp_store_list(p->store, &l);
+
+	for (i = 0; rc == 0 && i < p->n_accounts; i++)
+		if (!tp_account_list_find(&l, p->accounts[i]))
+			missing[n++] = p->accounts[i];
+	if (rc == 0)
+		tp_account_list_release(&l);
+	if (added)
+		*added = 0;
+	if (rc == 0 && n)
+		rc = tp_pool_add(p, missing, n, added);
+	free(missing);
+	return rc;
 }
 
 int tp_pool_add(tp_pool *p, const char *const *ids, size_t n, size_t *added)
@@ -165,8 +180,13 @@ int tp_pool_remove(tp_pool *p, const char *const *ids, size_t n, int force)
 
 	for (i = 0; i < n && rc == 0; i++)
 		rc = check_removal(p, ids[i], force);
-	for (i = 0; i < n && rc == 0; i++)
+	for (i = 0; i < n && rc == 0; i++) {
 		rc = tp_store_remove(p->store, ids[i], force);
+		if (rc == TP_ENOTFOUND) {       /* gone since the check: the goal holds */
+			tp_error_clear();
+			rc = 0;
+		}
+	}
 	return rc;
 }
 

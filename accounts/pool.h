@@ -54,7 +54,10 @@ int tp_pool_is_blocklisted(const tp_pool *p, const char *id);
 /* 0 when `id` may be in the pool; TP_EINVAL "not 12 digits" / "is blocklisted". */
 int tp_pool_check_id(const tp_pool *p, const char *id);
 
-/* Add the configured accounts missing from the store; *added (may be NULL) counts them. */
+/*
+ * Add the configured accounts missing from the store (one list, then an
+ * add per missing account); *added (may be NULL) counts them.
+ */
 int tp_pool_sync(tp_pool *p, size_t *added);
 
 /*

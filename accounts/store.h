@@ -81,7 +81,9 @@ int tp_store_add(tp_store *s, const char *account);
 
 /*
  * Remove `account`. Refused with TP_ECONFLICT while it is leased (live or
- * expired) or being cleaned, unless `force`. TP_ENOTFOUND when absent.
+ * expired) or being cleaned, unless `force`. TP_ENOTFOUND when absent
+ * (DynamoDB: also when a resend of this very removal found it gone; it is
+ * gone either way).
  */
 int tp_store_remove(tp_store *s, const char *account, int force);
 

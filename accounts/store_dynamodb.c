@@ -26,14 +26,23 @@ static tp_ddb_store *dd(tp_store *s)
 	return (tp_ddb_store *)s;
 }
 
+/* A PutItem that fails its condition may be a resend of ours: `op` says. */
 static int ddb_add(tp_store *base, const char *account, time_t now)
 {
-	json_t *body = json_pack("{s:o, s:s, s:{s:s}}", "Item", tp_ddb_item_new(account, now),
-				 "ConditionExpression", "attribute_not_exists(#acct)",
-				 "ExpressionAttributeNames", "#acct", "account");
-	int rc = tp_ddb_call(dd(base), NULL, "PutItem", body);
+	char nonce[33];
+	json_t *body;
+	int rc;
 
-	return rc == TP_ECONFLICT ? 1 : rc;
+	tp_ddb_nonce(nonce);
+	body = json_pack("{s:o, s:s, s:{s:s}}", "Item", tp_ddb_item_new(account, now, nonce),
+			 "ConditionExpression", "attribute_not_exists(#acct)",
+			 "ExpressionAttributeNames", "#acct", "account");
+	rc = tp_ddb_call(dd(base), NULL, "PutItem", body);
+	if (rc == TP_ECONFLICT) {
+		rc = tp_ddb_applied(dd(base), account, nonce);
+		return rc < 0 ? rc : !rc;      /* ours: added (0); another's: there (1) */
+	}
+	return rc;
 }
 
 /* Why a conditional change of `account` failed, from a fresh read. */

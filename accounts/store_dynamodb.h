@@ -6,14 +6,22 @@
  * account:
  *   account S, state S, version N, holder S?, run_id S?, leased_at N,
  *   expires_at N, changed_at N, failed_cleans N, reason S?,
- *   stacks M (stack name -> S content hash)
- * (? = absent when empty). Expressions name every attribute through a
- * placeholder (`state` is a reserved word): #acct #st #ver #hol #run #lat
- * #exp #chg #fc #rsn #stk; tp_ddb_update adds the ExpressionAttributeNames
- * an expression actually uses (DynamoDB rejects unused ones).
+ *   stacks M (stack name -> S content hash), op S
+ * (? = absent when empty). `op` is a random nonce written by every
+ * transition (and by the PutItem of a new member): a conditional write
+ * whose first attempt applied but whose answer was lost gets sent again
+ * (by our retries, or by libcurl itself when a reused connection dies
+ * before answering), and the second attempt fails its own condition; `op`
+ * then tells that the write was ours after all (tp_ddb_transition).
+ * Expressions name every attribute through a placeholder (`state` is a
+ * reserved word): #acct #st #ver #hol #run #lat #exp #chg #fc #rsn #stk
+ * #op; tp_ddb_update adds the ExpressionAttributeNames an expression
+ * actually uses (DynamoDB rejects unused ones).
  */
 #ifndef TP_STORE_DYNAMODB_H
 #define TP_STORE_DYNAMODB_H
+
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -34,8 +42,8 @@ json_t *tp_ddb_n(int64_t n);
 /* {"account": {"S": id}} (new reference). */
 json_t *tp_ddb_key(const char *id);
 
-/* The item of a new pool member (new reference). */
-json_t *tp_ddb_item_new(const char *id, time_t now);
+/* The item of a new pool member, tagged `nonce` (new reference). */
+json_t *tp_ddb_item_new(const char *id, time_t now, const char *nonce);
 
 /* Decode `item` into `out` (caller releases). TP_ERROR naming the attribute when malformed. */
 int tp_ddb_item_decode(tp_account *out, json_t *item, const char *table);
@@ -55,6 +63,24 @@ int tp_ddb_call(tp_ddb_store *s, json_t **resp, const char *operation, json_t *b
  */
 int tp_ddb_update(tp_ddb_store *s, const char *id, const char *update, const char *condition,
 		  json_t *values, json_t *extra_names);
+
+/*
+ * A transition: tp_ddb_update of `update` (which starts with "SET ") with
+ * "#op = :op" added, a fresh nonce as :op. When the condition fails, a
+ * consistent read of `op` decides: our nonce there means an earlier send
+ * of this very write applied, and 0 is returned.
+ */
+int tp_ddb_transition(tp_ddb_store *s, const char *id, const char *update,
+		      const char *condition, json_t *values);
+
+/* A fresh nonce for `op` (33 bytes). */
+void tp_ddb_nonce(char out[33]);
+
+/*
+ * Did the write tagged `nonce` on `id` apply? 1 yes, 0 no (or the item
+ * is gone), < 0 the read failed.
+ */
+int tp_ddb_applied(tp_ddb_store *s, const char *id, const char *nonce);
 
 /* The same placeholder map for any expression pair (new reference). */
 json_t *tp_ddb_names(const char *expr1, const char *expr2, json_t *extra_names);

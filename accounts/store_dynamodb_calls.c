@@ -4,7 +4,10 @@
  */
 #include "accounts/store_dynamodb.h"
 
+#include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "accounts/lease_rules.h"
 #include "aws/error.h"
@@ -18,7 +21,7 @@ static const struct {
 	{ "#acct", "account" }, { "#st", "state" }, { "#ver", "version" },
 	{ "#hol", "holder" }, { "#run", "run_id" }, { "#lat", "leased_at" },
 	{ "#exp", "expires_at" }, { "#chg", "changed_at" }, { "#fc", "failed_cleans" },
-	{ "#rsn", "reason" }, { "#stk", "stacks" },
+	{ "#rsn", "reason" }, { "#stk", "stacks" }, { "#op", "op" },
 };
 
 /* Does `expr` use `placeholder` as a whole token? */
@@ -141,5 +144,54 @@ int tp_ddb_scan(tp_ddb_store *s, tp_account_list *out)
 		json_decref(resp);
 	} while (rc == 0 && start);
 	json_decref(start);
+	return rc;
+}
+
+void tp_ddb_nonce(char out[33])
+{
+	static atomic_uint count;
+	unsigned char raw[16];
+
+	if (tp_random_bytes(raw, sizeof(raw)) == 0) {
+		tp_hex(out, raw, sizeof(raw));
+		return;
+	}
+	tp_error_clear();   /* no RNG: time, process and a counter are unique enough */
+	snprintf(out, 33, "%016llx%08x%08x", (unsigned long long)tp_now_ns(), (unsigned)getpid(),
+		 atomic_fetch_add(&count, 1));
+}
+
+int tp_ddb_applied(tp_ddb_store *s, const char *id, const char *nonce)
+{
+	json_t *resp = NULL;
+	const char *op;
+	int rc = tp_ddb_call(s, &resp, "GetItem",
+			     json_pack("{s:o, s:b, s:s, s:{s:s}}", "Key", tp_ddb_key(id),
+				       "ConsistentRead", 1, "ProjectionExpression", "#op",
+				       "ExpressionAttributeNames", "#op", "op"));
+
+	if (rc < 0)
+		return rc;
+	op = json_string_value(json_object_get(json_object_get(json_object_get(resp, "Item"),
+							       "op"), "S"));
+	rc = tp_streq(op, nonce);
+	json_decref(resp);
+	return rc;
+}
+
+int tp_ddb_transition(tp_ddb_store *s, const char *id, const char *update,
+		      const char *condition, json_t *values)
+{
+	char nonce[33], *tagged = tp_xasprintf("SET #op = :op, %s", update + strlen("SET "));
+	int rc;
+
+	tp_ddb_nonce(nonce);
+	json_object_set_new(values, ":op", tp_ddb_s(nonce));
+	rc = tp_ddb_update(s, id, tagged, condition, values, NULL);
+	if (rc == TP_ECONFLICT) {
+		int applied = tp_ddb_applied(s, id, nonce);
+		rc = applied < 0 ? applied : applied ? 0 : TP_ECONFLICT;
+	}
+	free(tagged);
 	return rc;
 }

@@ -26,9 +26,9 @@ json_t *tp_ddb_key(const char *id)
 	return json_pack("{s:o}", "account", tp_ddb_s(id));
 }
 
-json_t *tp_ddb_item_new(const char *id, time_t now)
+json_t *tp_ddb_item_new(const char *id, time_t now, const char *nonce)
 {
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:{}}}",
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:{}}}",
 			 "account", tp_ddb_s(id),
 			 "state", tp_ddb_s(tp_account_state_name(TP_ACCOUNT_AVAILABLE)),
 			 "version", tp_ddb_n(1),
@@ -36,6 +36,7 @@ json_t *tp_ddb_item_new(const char *id, time_t now)
 			 "expires_at", tp_ddb_n(0),
 			 "changed_at", tp_ddb_n((int64_t)now),
 			 "failed_cleans", tp_ddb_n(0),
+			 "op", tp_ddb_s(nonce),
 			 "stacks", "M");
 }
 

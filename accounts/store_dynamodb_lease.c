@@ -2,7 +2,10 @@
  * The DynamoDB lease operations: each is one conditional UpdateItem whose
  * condition is the lease rule (lease_rules.h) on the item's version and
  * state; a failed condition is explained from a fresh consistent read.
- * See store_dynamodb.c for the design.
+ * Transitions go through tp_ddb_transition, so a retry of a write that had
+ * applied is recognised as ours. Renewing and recording a stack need no
+ * such care: their conditions still hold after they applied, so a retry
+ * succeeds. See store_dynamodb.c for the design.
  */
 #include "accounts/store_dynamodb.h"
 
@@ -70,12 +73,12 @@ static int try_lease(tp_ddb_store *s, const tp_account *a, const tp_acquire_opts
 	set(v, ":exp", tp_ddb_n((int64_t)(now + o->ttl)));
 	if (o->run_id)
 		set(v, ":run", tp_ddb_s(o->run_id));
-	return tp_ddb_update(s, a->id,
-			     o->run_id ? "SET #st = :leased, #ver = :next, #hol = :holder, "
-					 "#run = :run, #lat = :now, #exp = :exp, #chg = :now"
-				       : "SET #st = :leased, #ver = :next, #hol = :holder, "
-					 "#lat = :now, #exp = :exp, #chg = :now REMOVE #run",
-			     "#st = :available AND #ver = :ver", v, NULL);
+	return tp_ddb_transition(s, a->id,
+				 o->run_id ? "SET #st = :leased, #ver = :next, #hol = :holder, "
+					     "#run = :run, #lat = :now, #exp = :exp, #chg = :now"
+					   : "SET #st = :leased, #ver = :next, #hol = :holder, "
+					     "#lat = :now, #exp = :exp, #chg = :now REMOVE #run",
+				 "#st = :available AND #ver = :ver", v);
 }
 
 /* The candidates of this round into `l` and `order`; returns how many, or an error. */
@@ -157,7 +160,7 @@ int tp_ddb_release(tp_store *base, const char *account, int64_t token, tp_accoun
 	set(v, ":tok", tp_ddb_n(token));
 	set(v, ":next", tp_ddb_n(token + 1));
 	set(v, ":to", tp_ddb_s(tp_account_state_name(to)));
-	rc = tp_ddb_update(dd(base), account, END_LEASE, "#st = :leased AND #ver = :tok", v, NULL);
+	rc = tp_ddb_transition(dd(base), account, END_LEASE, "#st = :leased AND #ver = :tok", v);
 	return rc == TP_ECONFLICT ? explain_lease(dd(base), account, token, now, 0) : rc;
 }
 
@@ -200,9 +203,9 @@ int tp_ddb_clean_begin(tp_store *base, const char *account, int64_t version, tim
 	set(v, ":ver", tp_ddb_n(version));
 	set(v, ":next", tp_ddb_n(version + 1));
 	set(v, ":to", tp_ddb_s("cleaning"));
-	rc = tp_ddb_update(dd(base), account, END_LEASE,
-			   "#ver = :ver AND (#st = :dirty OR (#st = :leased AND #exp <= :now))",
-			   v, NULL);
+	rc = tp_ddb_transition(dd(base), account, END_LEASE,
+			       "#ver = :ver AND (#st = :dirty OR (#st = :leased AND #exp <= :now))",
+			       v);
 	return rc == TP_ECONFLICT ? explain_version(dd(base), account, version, now, 1) : rc;
 }
 
@@ -219,14 +222,14 @@ static int end_clean(tp_ddb_store *s, const tp_account *a, const tp_clean_outcom
 	set(v, ":fc1", tp_ddb_n(o->ok ? 0 : a->failed_cleans + 1));
 	set(v, ":rsn", tp_ddb_s(o->reason && *o->reason ? o->reason : "the clean failed"));
 	set(v, ":nostacks", json_pack("{s:{}}", "M"));
-	return tp_ddb_update(s, a->id,
-			     !o->ok ? "SET #st = :to, #ver = :next, #chg = :now, #fc = :fc1, "
-				      "#rsn = :rsn"
-			     : o->forget_stacks ? "SET #st = :to, #ver = :next, #chg = :now, "
-						  "#fc = :fc1, #stk = :nostacks REMOVE #rsn"
-						: "SET #st = :to, #ver = :next, #chg = :now, "
-						  "#fc = :fc1 REMOVE #rsn",
-			     "#st = :cleaning AND #ver = :ver AND #fc = :fc", v, NULL);
+	return tp_ddb_transition(s, a->id,
+				 !o->ok ? "SET #st = :to, #ver = :next, #chg = :now, #fc = :fc1, "
+					  "#rsn = :rsn"
+				 : o->forget_stacks ? "SET #st = :to, #ver = :next, #chg = :now, "
+						      "#fc = :fc1, #stk = :nostacks REMOVE #rsn"
+						    : "SET #st = :to, #ver = :next, #chg = :now, "
+						      "#fc = :fc1 REMOVE #rsn",
+				 "#st = :cleaning AND #ver = :ver AND #fc = :fc", v);
 }
 
 int tp_ddb_clean_end(tp_store *base, const char *account, int64_t version,
