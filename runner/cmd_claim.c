@@ -160,9 +160,12 @@ static int print(const tp_project *p, const tp_lease *l, const char *owner, long
 	tp_format_duration(rel, sizeof(rel), ttl);
 	printf("Leased %s to %s until %s (in %s); lease token %lld.\n", l->account, owner, when,
 	       rel, (long long)l->token);
-	if (profile)
+	if (profile) {
+		char *q = tp_shell_quote(profile);
 		printf("AWS CLI profile '%s' works while the lease lasts: aws --profile %s ...\n",
-		       profile, profile);
+		       profile, q);
+		free(q);
+	}
 	printf("Release it with: tidepool release %s --token %lld\n", l->account,
 	       (long long)l->token);
 	return TP_EXIT_OK;
