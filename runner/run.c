@@ -439,7 +439,10 @@ static int start_machinery(run_state *r, sigset_t *oldmask)
 	rc = tp_exec_new(&r->exec, &xo);
 	if (rc < 0)
 		return -1;
-	return tp_jobs_new(&r->jobs, r->loop, r->o->jobs * 2 > 64 ? 64 : r->o->jobs * 2 + 2);
+	if (tp_jobs_new(&r->clean_jobs, r->loop, RUN_CLEAN_ACCOUNTS) < 0)
+		return -1;
+	return tp_jobs_new(&r->jobs, r->loop,
+			   r->o->jobs * 2 + 2 > RUN_MAX_WORKERS ? RUN_MAX_WORKERS : r->o->jobs * 2 + 2);
 }
 
 /* ---- the end ----------------------------------------------------------- */
@@ -493,6 +496,7 @@ static void teardown(run_state *r, const sigset_t *oldmask)
 	size_t i;
 
 	tp_jobs_free(r->jobs);
+	tp_jobs_free(r->clean_jobs);
 	tp_run_deploy_release(r);
 	tp_exec_free(r->exec);
 	tp_aws_client_free(r->caller);
@@ -537,7 +541,8 @@ static int setup_error(run_state *r, int code)
 
 static int finished(const run_state *r)
 {
-	return r->sched_done && tp_jobs_outstanding(r->jobs) == 0 && tp_exec_running(r->exec) == 0;
+	return r->sched_done && tp_jobs_outstanding(r->jobs) == 0 &&
+	       tp_jobs_outstanding(r->clean_jobs) == 0 && tp_exec_running(r->exec) == 0;
 }
 
 int tp_run(tp_report *out, const tp_run_opts *opts)

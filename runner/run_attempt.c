@@ -242,7 +242,9 @@ static void creds_done(void *p)
 /* Called by run_deploy.c when the stacks are there (or could not be). */
 void tp_run_attempt_deployed(run_attempt *a, const char *error)
 {
-	if (error)
+	if (a->run->interrupts)
+		finish(a->run, a, TP_SCHED_SKIPPED, NULL);
+	else if (error)
 		finish(a->run, a, TP_SCHED_ERROR, error);
 	else
 		start_test(a->run, a);

@@ -1,18 +1,20 @@
 /*
  * Deploying what a suite needs into its account, through the deployer
- * (runner/deploy.h), from a job: the job submits one deployment (the
- * suite's stacks with their depends_on, in dependency order) and waits for
- * it on its worker; the deployer's own threads make the calls, skip the
- * stacks whose tidepool:hash already matches, and return each stack's
- * outputs. The job records every stack that is there in the lease store
- * (so a later run can prefer this account), and its done folds outputs and
- * hashes into the account on the loop thread, so the next suite on the same
- * account that needs the same stacks starts at once.
+ * (runner/deploy.h): the loop thread submits one deployment (the suite's
+ * stacks with their depends_on, in dependency order); the deployer's own
+ * threads make the calls, skip the stacks whose tidepool:hash already
+ * matches, and return each stack's outputs. No thread of the run waits for
+ * it: its completion callback hands the job to a worker, which records
+ * every stack that is there in the lease store (so a later run can prefer
+ * this account); the job's done folds outputs and hashes into the account
+ * on the loop thread, so the next suite on the same account that needs
+ * the same stacks starts at once.
  *
  * The deployer borrows the stack specs, account ids and per-account
  * handles of every deployment until it is freed, so those live until the
  * end of the run (tp_run_deploy_release).
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "aws/error.h"
@@ -175,19 +177,30 @@ static void set_deployed(run_acct *a, const char *stack, const char *hash)
 	a->ndeployed++;
 }
 
-/* ---- the job ----------------------------------------------------------- */
+/* ---- a deployment in flight ------------------------------------------ */
+
+/*
+ * The deployer's coordinator thread says when a deployment finished
+ * (on_done); it finds the job by deployment number here and hands it to a
+ * worker, which reads the results and records the stacks in the store,
+ * then to the loop thread. `lock` protects `jobs`; the deployer's callback
+ * takes it, the loop thread takes it around each submit.
+ */
+struct run_deploy_waiters {
+	pthread_mutex_t lock;
+	struct deploy_job **jobs;    /* by deployment number; NULL once handed on */
+	size_t n;
+	tp_jobs *pool;
+};
 
 typedef struct deploy_job {
 	run_attempt *a;             /* done only */
 	tp_deployer *d;
+	size_t dep;
 	tp_pool *pool;
 	const run_plan *plan;
 	const char *account;        /* lives until the run ends */
-	const char *region, *project, *run_id, *endpoint, *project_dir;
-	char *log_dir;
-	char *ak, *sk, *token;
 	int64_t lease_token;
-	tp_cfn_account *cfn;        /* out: kept until the deployer is freed */
 	tp_kv_list outputs;         /* out: "STACK\tKEY" -> value, "STACK\t" -> "" */
 	char **lines;               /* out: "stack outcome" */
 	size_t nlines;
@@ -195,13 +208,6 @@ typedef struct deploy_job {
 	char *error;
 	int64_t start, end;
 } deploy_job;
-
-static void wipe(char *s)
-{
-	if (s)
-		memset(s, 0, strlen(s));
-	free(s);
-}
 
 static void collect(deploy_job *j, size_t dep)
 {
@@ -240,44 +246,31 @@ static void collect(deploy_job *j, size_t dep)
 	}
 }
 
-static void deploy_work(void *p)
+/* On a worker: the results, and the stacks recorded in the store. */
+static void collect_work(void *p)
 {
 	deploy_job *j = p;
-	tp_cfn_account_opts co = TP_CFN_ACCOUNT_OPTS_INIT;
-	tp_deploy_request req;
-	size_t dep;
 
-	j->start = tp_now_ms();
-	co.account = j->account;
-	co.region = j->region;
-	co.creds = tp_creds_static(j->ak, j->sk, j->token);
-	co.endpoint_url = j->endpoint;
-	co.project = j->project;
-	co.project_dir = j->project_dir;
-	co.log_dir = j->log_dir;
-	if (tp_cfn_account_new(&j->cfn, &co) < 0) {
-		j->error = tp_xasprintf("deploy in %s: %s", j->account, tp_error_last()->msg);
-		j->end = tp_now_ms();
-		return;
-	}
-	memset(&req, 0, sizeof(req));
-	req.stacks = j->plan->specs;
-	req.nstacks = j->plan->n;
-	req.account = j->cfn;
-	req.sm.account = j->account;
-	req.sm.region = j->region;
-	req.sm.project = j->project;
-	req.sm.run_id = j->run_id;
-	dep = tp_deployer_submit(j->d, &req);
-	tp_deployer_wait(j->d, dep, -1);
-	collect(j, dep);
+	collect(j, j->dep);
 	j->end = tp_now_ms();
 }
 
-static void remember(run_state *r, tp_cfn_account *cfn)
+static void deploy_done(void *p);
+
+/* On the deployer's coordinator thread. */
+static void on_deployed(void *ctx, size_t dep)
 {
-	r->cfn = tp_xrealloc(r->cfn, (r->ncfn + 1) * sizeof(*r->cfn));
-	r->cfn[r->ncfn++] = cfn;
+	struct run_deploy_waiters *w = ctx;
+	deploy_job *j = NULL;
+
+	pthread_mutex_lock(&w->lock);
+	if (dep < w->n) {
+		j = w->jobs[dep];
+		w->jobs[dep] = NULL;
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (j)
+		tp_jobs_submit_reserved(w->pool, j, collect_work, deploy_done);
 }
 
 static void record_stack_times(run_state *r, const deploy_job *j)
@@ -301,8 +294,6 @@ static void deploy_done(void *p)
 	tp_report_attempt *ra = &r->rep->suites[a->suite->sched].attempts[a->report_attempt];
 	size_t i;
 
-	if (j->cfn)
-		remember(r, j->cfn);
 	tp_report_span_close(r->rep, a->deploy_span, j->error == NULL);
 	a->deploy_span = -1;
 	ra->deploy_ms += j->end - j->start;
@@ -324,10 +315,6 @@ static void deploy_done(void *p)
 	tp_kv_list_release(&j->outputs);
 	free(j->stack_ms);
 	free(j->error);
-	free(j->log_dir);
-	wipe(j->ak);
-	wipe(j->sk);
-	wipe(j->token);
 	free(j);
 }
 
@@ -338,17 +325,78 @@ static const char *keep(run_state *r, const char *s)
 	return r->kept[r->nkept++];
 }
 
-void tp_run_deploy(run_state *r, run_attempt *a)
+static int ensure_deployer(run_state *r)
 {
 	tp_deployer_opts o = TP_DEPLOYER_OPTS_INIT;
+
+	if (r->deployer)
+		return 0;
+	r->waiters = tp_xcalloc(1, sizeof(*r->waiters));
+	pthread_mutex_init(&r->waiters->lock, NULL);
+	r->waiters->pool = r->jobs;
+	o.on_done = on_deployed;
+	o.ctx = r->waiters;
+	return tp_deployer_new(&r->deployer, &o);
+}
+
+/* The account handle of this deployment: a client with the attempt's credentials. */
+static tp_cfn_account *cfn_account(run_state *r, const run_attempt *a, const char *account)
+{
+	tp_cfn_account_opts co = TP_CFN_ACCOUNT_OPTS_INIT;
+	tp_cfn_account *cfn = NULL;
+	char *log_dir = tp_xasprintf("%s/logs/deploy", r->run_dir);
+
+	co.account = account;
+	co.region = r->region;
+	co.creds = tp_creds_static(a->creds.access_key_id, a->creds.secret_access_key,
+				   a->creds.session_token);
+	co.endpoint_url = r->endpoint;
+	co.project = r->cfg->project;
+	co.project_dir = r->cfg->dir;
+	co.log_dir = log_dir;
+	if (tp_cfn_account_new(&cfn, &co) < 0)
+		cfn = NULL;
+	free(log_dir);
+	if (cfn) {
+		r->cfn = tp_xrealloc(r->cfn, (r->ncfn + 1) * sizeof(*r->cfn));
+		r->cfn[r->ncfn++] = cfn;
+	}
+	return cfn;
+}
+
+static void submit(run_state *r, deploy_job *j, tp_cfn_account *cfn)
+{
+	struct run_deploy_waiters *w = r->waiters;
+	tp_deploy_request req;
+
+	memset(&req, 0, sizeof(req));
+	req.stacks = j->plan->specs;
+	req.nstacks = j->plan->n;
+	req.account = cfn;
+	req.sm.account = j->account;
+	req.sm.region = r->region;
+	req.sm.project = r->cfg->project;
+	req.sm.run_id = r->run_id;
+	tp_jobs_reserve(r->jobs);
+	pthread_mutex_lock(&w->lock);     /* on_deployed waits until the job is listed */
+	j->dep = tp_deployer_submit(r->deployer, &req);
+	if (j->dep >= w->n) {
+		size_t n = j->dep * 2 + 8;
+		w->jobs = tp_xrealloc(w->jobs, n * sizeof(*w->jobs));
+		memset(w->jobs + w->n, 0, (n - w->n) * sizeof(*w->jobs));
+		w->n = n;
+	}
+	w->jobs[j->dep] = j;
+	pthread_mutex_unlock(&w->lock);
+}
+
+void tp_run_deploy(run_state *r, run_attempt *a)
+{
 	run_plan *plan = plan_for(r, a->suite);
+	tp_cfn_account *cfn;
 	deploy_job *j;
 
-	if (!plan) {
-		tp_run_attempt_deployed(a, tp_error_last()->msg);
-		return;
-	}
-	if (!r->deployer && tp_deployer_new(&r->deployer, &o) < 0) {
+	if (!plan || ensure_deployer(r) < 0) {
 		tp_run_attempt_deployed(a, tp_error_last()->msg);
 		return;
 	}
@@ -362,17 +410,19 @@ void tp_run_deploy(run_state *r, run_attempt *a)
 	j->pool = r->pool;
 	j->plan = plan;
 	j->account = keep(r, a->acct->id);
-	j->region = r->region;
-	j->project = r->cfg->project;
-	j->run_id = r->run_id;
-	j->endpoint = r->endpoint;
-	j->project_dir = r->cfg->dir;
-	j->log_dir = tp_xasprintf("%s/logs/deploy", r->run_dir);
-	j->ak = tp_xstrdup(a->creds.access_key_id);
-	j->sk = tp_xstrdup(a->creds.secret_access_key);
-	j->token = tp_xstrdup(a->creds.session_token);
 	j->lease_token = a->acct->token;
-	tp_jobs_submit(r->jobs, j, deploy_work, deploy_done);
+	j->start = tp_now_ms();
+	cfn = cfn_account(r, a, j->account);
+	if (!cfn) {
+		char *msg = tp_xasprintf("deploy in %s: %s", j->account, tp_error_last()->msg);
+		tp_report_span_close(r->rep, a->deploy_span, 0);
+		a->deploy_span = -1;
+		free(j);
+		tp_run_attempt_deployed(a, msg);
+		free(msg);
+		return;
+	}
+	submit(r, j, cfn);
 }
 
 void tp_run_deploy_cancel(run_state *r)
@@ -387,6 +437,12 @@ void tp_run_deploy_release(run_state *r)
 
 	tp_deployer_free(r->deployer);
 	r->deployer = NULL;
+	if (r->waiters) {
+		pthread_mutex_destroy(&r->waiters->lock);
+		free(r->waiters->jobs);
+		free(r->waiters);
+		r->waiters = NULL;
+	}
 	for (i = 0; i < r->ncfn; i++)
 		tp_cfn_account_free(r->cfn[i]);
 	free(r->cfn);

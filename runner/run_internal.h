@@ -23,6 +23,11 @@
 
 typedef struct run_state run_state;
 
+/* Workers for AWS jobs at most (each costs ~100 KB of resident memory). */
+#define RUN_MAX_WORKERS 32
+/* Accounts cleaned at once by a run. */
+#define RUN_CLEAN_ACCOUNTS 4
+
 /* A selected suite. */
 typedef struct run_suite {
 	const tp_config_suite *cfg;
@@ -83,7 +88,8 @@ struct run_state {
 	char *endpoint;             /* the override suites get, or NULL */
 
 	tp_loop *loop;
-	tp_jobs *jobs;
+	tp_jobs *jobs;              /* AWS work: leases, credentials, deploy results */
+	tp_jobs *clean_jobs;        /* the cleaner, RUN_CLEAN_ACCOUNTS accounts at once */
 	tp_exec *exec;
 	tp_sched *sched;
 	tp_history *history;
@@ -94,6 +100,7 @@ struct run_state {
 	tp_aws_client *caller;      /* the runner's identity, for the cleaner's safety checks */
 	char caller_account[16];
 	struct tp_deployer *deployer;   /* created on the first deploy */
+	struct run_deploy_waiters *waiters;  /* deployments in flight (run_deploy.c) */
 	struct tp_cfn_account **cfn;    /* every deployment's account handle (deployer borrows) */
 	size_t ncfn;
 	char **kept;                /* strings the deployer borrows until it is freed */

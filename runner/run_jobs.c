@@ -41,7 +41,7 @@ struct tp_jobs {
 	int stopping;
 	pthread_t *threads;
 	int nthreads;
-	size_t outstanding;          /* loop thread only */
+	size_t outstanding;          /* reserved or submitted, `done` not yet run */
 };
 
 static void push(list *l, item *it)
@@ -96,21 +96,26 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-/* Run the `done` of every finished job. */
-static void drain(tp_jobs *j)
+/* Run the `done` of every finished job; returns how many. */
+static int drain(tp_jobs *j)
 {
 	list got;
 	item *it;
+	int n = 0;
 
 	pthread_mutex_lock(&j->lock);
 	got = j->finished;
 	j->finished.head = j->finished.tail = NULL;
 	pthread_mutex_unlock(&j->lock);
 	while ((it = pop(&got)) != NULL) {
+		pthread_mutex_lock(&j->lock);
 		j->outstanding--;
+		pthread_mutex_unlock(&j->lock);
 		it->done(it->job);
 		free(it);
+		n++;
 	}
+	return n;
 }
 
 static void on_mail(void *ctx, int fd, unsigned events)
@@ -164,14 +169,14 @@ static void start_worker(tp_jobs *j)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-void tp_jobs_submit(tp_jobs *j, void *job, tp_job_fn work, tp_job_fn done)
+/* Queue an item whose outstanding count is already taken. */
+static void enqueue(tp_jobs *j, void *job, tp_job_fn work, tp_job_fn done)
 {
 	item *it = tp_xcalloc(1, sizeof(*it));
 
 	it->job = job;
 	it->work = work;
 	it->done = done;
-	j->outstanding++;
 	pthread_mutex_lock(&j->lock);
 	if (j->stopping) {
 		/* submitted by a `done` run from tp_jobs_free: no workers left */
@@ -189,9 +194,32 @@ void tp_jobs_submit(tp_jobs *j, void *job, tp_job_fn work, tp_job_fn done)
 	pthread_mutex_unlock(&j->lock);
 }
 
-size_t tp_jobs_outstanding(const tp_jobs *j)
+void tp_jobs_submit(tp_jobs *j, void *job, tp_job_fn work, tp_job_fn done)
 {
-	return j->outstanding;
+	tp_jobs_reserve(j);
+	enqueue(j, job, work, done);
+}
+
+void tp_jobs_reserve(tp_jobs *j)
+{
+	pthread_mutex_lock(&j->lock);
+	j->outstanding++;
+	pthread_mutex_unlock(&j->lock);
+}
+
+void tp_jobs_submit_reserved(tp_jobs *j, void *job, tp_job_fn work, tp_job_fn done)
+{
+	enqueue(j, job, work, done);
+}
+
+size_t tp_jobs_outstanding(tp_jobs *j)
+{
+	size_t n;
+
+	pthread_mutex_lock(&j->lock);
+	n = j->outstanding;
+	pthread_mutex_unlock(&j->lock);
+	return n;
 }
 
 void tp_jobs_free(tp_jobs *j)
@@ -206,8 +234,8 @@ void tp_jobs_free(tp_jobs *j)
 	pthread_mutex_unlock(&j->lock);
 	for (i = 0; i < j->nthreads; i++)
 		pthread_join(j->threads[i], NULL);
-	while (j->outstanding > 0)
-		drain(j);
+	while (drain(j) > 0)
+		;      /* a `done` may have submitted more (run inline now) */
 	tp_loop_del_fd(j->loop, j->efd);
 	close(j->efd);
 	pthread_mutex_destroy(&j->lock);

@@ -8,8 +8,9 @@
  * `work(job)` touching nothing but the job; the job then goes back to the
  * loop thread through a mailbox (a list under a mutex plus an eventfd the
  * loop watches), where `done(job)` folds its result into the run state and
- * frees it. No run state is shared between threads; the mailbox is the
- * only lock. Workers are started on demand up to a maximum, so a run that
+ * frees it. No run state is shared between threads; the mailbox (`lock`:
+ * the queues, the count of outstanding jobs, the workers' state) is the
+ * only lock, and no callback runs with it held. Workers are started on demand up to a maximum, so a run that
  * deploys little stays small.
  *
  * Workers block every signal (the loop thread takes them via signalfd).
@@ -38,8 +39,18 @@ int tp_jobs_new(tp_jobs **out, tp_loop *loop, int max_threads);
  */
 void tp_jobs_submit(tp_jobs *j, void *job, tp_job_fn work, tp_job_fn done);
 
-/* Jobs submitted whose `done` has not run yet. */
-size_t tp_jobs_outstanding(const tp_jobs *j);
+/*
+ * A job that another thread will submit later (when something it waits
+ * for finishes, e.g. a deployment's completion callback): count it as
+ * outstanding now, from the loop thread, then hand it over with
+ * tp_jobs_submit_reserved from any thread. A reserved job must be
+ * submitted before tp_jobs_free.
+ */
+void tp_jobs_reserve(tp_jobs *j);
+void tp_jobs_submit_reserved(tp_jobs *j, void *job, tp_job_fn work, tp_job_fn done);
+
+/* Jobs reserved or submitted whose `done` has not run yet. Any thread. */
+size_t tp_jobs_outstanding(tp_jobs *j);
 
 /*
  * Wait for every queued and running job, run their `done`s, stop the

@@ -19,6 +19,9 @@
 #include "runner/run_internal.h"
 
 #define LEASE_RETRY_MS 2000
+/* AWS calls in flight per account being cleaned (the cleaner's pool runs
+ * RUN_CLEAN_ACCOUNTS accounts at once, see run.c). */
+#define RUN_CLEAN_PARALLEL 4
 #define LEASE_WAIT_MAX_MS (60 * 60 * 1000)
 
 typedef struct score {
@@ -356,6 +359,7 @@ static void clean(release_job *j)
 	o.nuke.n_regions = j->cfg->regions.n;
 	o.nuke.filter = &f;
 	o.nuke.dry_run = 0;
+	o.nuke.parallel = RUN_CLEAN_PARALLEL;
 	j->clean_start = tp_now_ms();
 	if (tp_sweep_run(&rep, &o) < 0) {
 		j->cleaned = -1;
@@ -376,15 +380,31 @@ static void release_work(void *p)
 	release_job *j = p;
 
 	j->rc = tp_store_release(tp_pool_store(j->pool), j->id, j->token, TP_RELEASE_DIRTY);
-	if (j->rc < 0) {
+	if (j->rc < 0)
 		tp_error_save(&j->err);
-		return;
-	}
-	if (j->clean)
-		clean(j);
 }
 
+static void clean_work(void *p)
+{
+	clean(p);
+}
+
+static void clean_done(void *p);
+
+/* Released: on to the cleaner's own pool, a few accounts at a time. */
 static void release_done(void *p)
+{
+	release_job *j = p;
+	run_state *r = j->run;
+
+	if (j->rc == 0 && j->clean) {
+		tp_jobs_submit(r->clean_jobs, j, clean_work, clean_done);
+		return;
+	}
+	clean_done(j);
+}
+
+static void clean_done(void *p)
 {
 	release_job *j = p;
 	run_state *r = j->run;

@@ -26,11 +26,32 @@ static tp_local *moto;
 static char *root, *probe_dir;
 static char *env[8];
 
+/*
+ * moto's threaded server does not make a conditional UpdateItem atomic (two
+ * requests can win the same version; DynamoDB never lets them), so the
+ * shared table is served by tests/moto-serial's moto_server, one request
+ * at a time, as in the lease-safety test.
+ */
+static tp_local *serial_moto(int accounts)
+{
+	const char *path = getenv("PATH");
+	char *old = tp_xstrdup(path ? path : ""), *serial;
+	tp_local *l;
+
+	serial = tp_xasprintf("%s/tests/moto-serial:%s", TP_SOURCE_DIR, old);
+	setenv("PATH", serial, 1);
+	l = tp_test_moto_start(0, accounts);
+	setenv("PATH", old, 1);
+	free(serial);
+	free(old);
+	return l;
+}
+
 static int setup(void **state)
 {
 	(void)state;
 	tp_http_global_init();
-	moto = tp_test_moto_start(0, 3);
+	moto = serial_moto(3);
 	root = tp_test_tmpdir("run-shared");
 	probe_dir = tp_xasprintf("%s/probe", root);
 	mkdir(probe_dir, 0700);
