@@ -13,13 +13,14 @@ static const char help[] =
 	"usage: tidepool release ACCOUNT [--dirty] [--token N] [--owner NAME]\n"
 	"                        [-C DIR | -c FILE]\n"
 	"\n"
-	"End a lease. The account goes to the cleaner: it becomes dirty, and is\n"
-	"leased again only after it has been cleaned (`tidepool sweep`). A profile\n"
-	"written by `claim --profile` stops working at once.\n"
+	"End a lease. The account goes to the cleaner: it becomes dirty, and\n"
+	"`tidepool sweep` cleans it and returns it to the pool (or quarantines it\n"
+	"after three failed cleans in a row); it is not leased again before. A\n"
+	"profile written by `claim --profile` stops working at once.\n"
 	"\n"
-	"  --dirty        leave the account dirty for `tidepool sweep` rather than\n"
-	"                 cleaning it now. Until the cleaner is part of tidepool,\n"
-	"                 every release leaves the account dirty, with or without it\n"
+	"  --dirty        leave the account dirty for `tidepool sweep`. That is what\n"
+	"                 every release does (release itself never cleans); the\n"
+	"                 flag is accepted so scripts can say so\n"
 	"  --token N      the lease's fencing token, as printed by claim; a token\n"
 	"                 whose lease has ended fails with \"lease superseded\" and\n"
 	"                 changes nothing\n"
@@ -50,7 +51,7 @@ static int parse(struct args *a, int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "C:c:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': break;   /* the only behaviour until the cleaner lands */
+		case 'd': break;   /* every release leaves the account dirty */
 		case 't': a->ref.token = optarg; break;
 		case 'o': a->ref.owner = optarg; break;
 		case 'C': a->dir = optarg; break;
@@ -80,8 +81,8 @@ int cmd_release(int argc, char **argv)
 	if (rc == 0)
 		rc = tp_store_release(tp_pool_store(p.pool), a.ref.account, token, TP_RELEASE_DIRTY);
 	if (rc == 0)
-		printf("Released %s (lease token %lld); it is dirty until the cleaner has been "
-		       "through it.\n", a.ref.account, (long long)token);
+		printf("Released %s (lease token %lld); it is dirty until `tidepool sweep` has "
+		       "cleaned it.\n", a.ref.account, (long long)token);
 	rc = rc < 0 ? tp_cli_fail("release") : TP_EXIT_OK;
 	tp_project_release(&p);
 	return rc;
