@@ -158,7 +158,7 @@ static int set_payload_hash(tp_sigv4_out *out, const struct job *j)
 		memcpy(out->payload_hash, EMPTY_SHA256, sizeof(EMPTY_SHA256));
 		return 0;
 	}
-	return tp_sigv4__sha256_hex(j->t, out->payload_hash, req->body, req->body_len);
+	return tp_sigv4__sha256_hex(out->payload_hash, req->body, req->body_len);
 }
 
 static int begin(tp_sigv4_out *out, struct job *j, const tp_sigv4_request *req,
@@ -289,7 +289,7 @@ static int sign_canonical(tp_sigv4_out *out, struct job *j)
 	unsigned char mac[32];
 	char crhash[65];
 
-	if (tp_sigv4__sha256_hex(j->t, crhash, out->canonical_request.ptr,
+	if (tp_sigv4__sha256_hex(crhash, out->canonical_request.ptr,
 				 out->canonical_request.len) < 0)
 		return -1;
 	{
@@ -300,10 +300,10 @@ static int sign_canonical(tp_sigv4_out *out, struct job *j)
 		tp_buf *sts = &out->string_to_sign;
 
 		if (add_pieces(sts, pc, TP_ARRAY_SIZE(pc)) < 0 ||
-		    tp_sigv4__sign_string(j->t, mac, &key, sts->ptr, sts->len) < 0)
+		    tp_sigv4__sign_string(mac, &key, sts->ptr, sts->len) < 0)
 			return -1;
 	}
-	tp_hex(out->signature, mac, sizeof(mac));
+	tp_sigv4__hex(out->signature, mac, sizeof(mac));
 	return 0;
 }
 

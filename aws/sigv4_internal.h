@@ -30,14 +30,10 @@ typedef struct tp_sigv4__param {
 } tp_sigv4__param;
 
 /*
- * Per-thread state of the signer: reusable digest and MAC contexts and
- * scratch space, created on a thread's first signature and freed when the
- * thread exits (sigv4_keys.c).
+ * Per-thread scratch space of the signer, created on a thread's first
+ * signature and freed when the thread exits (sigv4_keys.c).
  */
 typedef struct tp_sigv4__tls {
-	void *md;               /* EVP_MD_CTX *: SHA-256 */
-	void *inner, *outer;    /* EVP_MD_CTX *: the HMAC of a signature */
-	void *mac;              /* EVP_MAC_CTX *: HMAC-SHA256, deriving keys */
 	tp_buf tmp1;            /* canonical URI / query scratch */
 	tp_buf names;           /* lower-cased header names */
 	tp_buf headers;         /* canonical headers block */
@@ -96,14 +92,12 @@ void tp_sigv4__sort_headers(tp_sigv4__hdr *h, size_t n);
 int tp_sigv4__canon_headers(tp_buf *out, tp_buf *signed_list,
 			    const tp_sigv4__hdr *h, size_t n);
 
-/*
- * SHA-256 and HMAC-SHA256 with the thread's reusable contexts. Return 0, or
- * -1 when libcrypto fails (error set).
- */
-int tp_sigv4__sha256(tp_sigv4__tls *t, unsigned char out[32], const void *data, size_t len);
-int tp_sigv4__sha256_hex(tp_sigv4__tls *t, char out[65], const void *data, size_t len);
-int tp_sigv4__hmac(tp_sigv4__tls *t, unsigned char out[32], const void *key,
-		   size_t keylen, const void *data, size_t len);
+/* SHA-256 of data, raw or as lower-case hex. Return 0, or -1 (error set). */
+int tp_sigv4__sha256(unsigned char out[32], const void *data, size_t len);
+int tp_sigv4__sha256_hex(char out[65], const void *data, size_t len);
+
+/* in[0..len) as lower-case hex at out, NUL-terminated (2 * len + 1 bytes). */
+void tp_sigv4__hex(char *out, const unsigned char *in, size_t len);
 
 /* What a signing key is derived from. */
 typedef struct tp_sigv4__key {
@@ -118,7 +112,7 @@ typedef struct tp_sigv4__key {
  * derived and cached. Returns 1 when the key was cached, 0 when it was
  * derived, -1 when libcrypto failed (error set).
  */
-int tp_sigv4__sign_string(tp_sigv4__tls *t, unsigned char mac[32], const tp_sigv4__key *k,
+int tp_sigv4__sign_string(unsigned char mac[32], const tp_sigv4__key *k,
 			  const void *data, size_t len);
 
 #endif

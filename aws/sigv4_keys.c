@@ -2,13 +2,18 @@
  * SigV4 hashing and the signing-key cache.
  *
  * DESIGN
- * Hashing: OpenSSL 3's one-shot SHA256()/HMAC() fetch their algorithm from
- * the provider store on every call (a lock and a lookup each), which costs
- * more than hashing a canonical request. So the algorithms are fetched once
- * per process, and every thread keeps its own EVP_MD_CTX / EVP_MAC_CTX (plus
- * the scratch buffers sigv4.c uses) in thread-specific data, created on its
- * first signature and freed by the key's destructor when the thread exits.
- * Nothing in it is shared, so it needs no lock.
+ * Hashing: OpenSSL's SHA256_CTX functions rather than EVP. They have been
+ * deprecated since OpenSSL 3.0 but are in every 3.x libcrypto, and run the
+ * same block code (SHA-NI where the CPU has it). Through EVP, copying a
+ * keyed HMAC state (EVP_MD_CTX_copy_ex) frees and allocates the provider's
+ * context, twice per signature, and every call pays EVP's dispatch: on the
+ * bench's requests SHA256_CTX made a signature ~0.1 us faster, allocation
+ * free, and lets the cache below keep states it copies by assignment.
+ * HMAC is built on it (RFC 2104: two hashes over the key xored with pads).
+ *
+ * Per thread: the scratch buffers sigv4.c and sigv4_canon.c write into, in
+ * thread-specific data created on a thread's first signature and freed by
+ * the key's destructor when the thread exits. Nothing in it is shared.
  *
  * Key cache: deriving a signing key takes four HMACs, and keying the final
  * HMAC two more compressions; a key is good for a whole UTC day per
@@ -19,21 +24,28 @@
  * the most recently used keys (the least recently used is replaced). A slot
  * holds the key as two SHA-256 states already fed with the HMAC inner and
  * outer pads, so a signature costs only the compressions of the string to
- * sign. A thread copies a slot's states into its own contexts under the
- * lock (so eviction cannot free them mid-copy) and hashes outside it.
+ * sign. A string to sign begins with a 64-byte block that only changes
+ * with the second and the scope ("AWS4-HMAC-SHA256\n<date>\n<scope>\n"), so
+ * a slot also remembers the last such block and the inner state after it:
+ * a busy signer hashes one block less. A thread copies a slot's states
+ * under the lock (so eviction cannot change them mid-copy) and hashes
+ * outside it, but for that first block, hashed under the lock once per
+ * second and scope.
  * A slot is named by its (secret, date, region, service), compared byte for
- * byte: hashing them into a name would cost more than the rest of a cached
- * signature. The secret is kept in the slot and wiped (OPENSSL_cleanse) when
- * the slot is replaced or the cache cleared; the derived key next to it is
- * as sensitive anyway.
+ * byte after a 64-bit hash of them has found it in `slot_index` (open
+ * addressing, rebuilt whenever a slot changes: only when a key is derived).
+ * The secret is kept in the slot and wiped (OPENSSL_cleanse) when the slot
+ * is replaced or the cache cleared; the derived key and states next to it
+ * are as sensitive anyway.
  */
+#define OPENSSL_SUPPRESS_DEPRECATED     /* SHA256_Init & co.: see DESIGN */
+
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "aws/error.h"
 #include "aws/sigv4.h"
@@ -41,20 +53,22 @@
 #include "aws/util.h"
 
 #define KEY_SLOTS 64
-#define SHA256_BLOCK 64
+#define INDEX_SIZE 128          /* power of two, twice KEY_SLOTS: short probes */
+#define BLOCK SHA256_CBLOCK     /* 64 */
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static pthread_key_t tls_key;
 static int tls_key_ok;          /* pthread_key_create succeeded */
-static EVP_MD *sha256_md;       /* fetched once, never freed */
-static EVP_MAC *hmac_mac;
 
 struct key_slot {
 	uint64_t hash;                  /* of the name, compared first */
 	char *name;                     /* secret NUL date NUL region NUL service NUL */
 	size_t len[4];                  /* of each part */
 	unsigned char key[32];
-	EVP_MD_CTX *inner, *outer;      /* SHA-256 after key^ipad / key^opad */
+	SHA256_CTX inner, outer;        /* after key^ipad / key^opad */
+	int has_first;                  /* first_block and after_first are set */
+	unsigned char first_block[BLOCK];       /* of the last string signed ... */
+	SHA256_CTX after_first;         /* ... and inner after it */
 	uint64_t used;                  /* cache_clock at last use; 0 = empty */
 };
 
@@ -67,16 +81,13 @@ struct key_name {
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct key_slot slots[KEY_SLOTS];        /* under cache_lock */
+static unsigned char slot_index[INDEX_SIZE];    /* under cache_lock: slot + 1, 0 = free */
 static uint64_t cache_clock;                    /* under cache_lock */
 
 static void tls_free(void *p)
 {
 	tp_sigv4__tls *t = p;
 
-	EVP_MD_CTX_free(t->md);
-	EVP_MD_CTX_free(t->inner);
-	EVP_MD_CTX_free(t->outer);
-	EVP_MAC_CTX_free(t->mac);
 	tp_buf_release(&t->tmp1);
 	tp_buf_release(&t->names);
 	tp_buf_release(&t->headers);
@@ -92,24 +103,7 @@ static void tls_free(void *p)
 
 static void init_process(void)
 {
-	sha256_md = EVP_MD_fetch(NULL, "SHA2-256", NULL);
-	hmac_mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	tls_key_ok = pthread_key_create(&tls_key, tls_free) == 0;
-}
-
-static EVP_MAC_CTX *new_hmac_ctx(void)
-{
-	char digest[] = "SHA256";
-	OSSL_PARAM params[2];
-	EVP_MAC_CTX *mac = EVP_MAC_CTX_new(hmac_mac);
-
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if (mac && !EVP_MAC_CTX_set_params(mac, params)) {
-		EVP_MAC_CTX_free(mac);
-		mac = NULL;
-	}
-	return mac;
 }
 
 tp_sigv4__tls *tp_sigv4__tls_get(void)
@@ -117,23 +111,17 @@ tp_sigv4__tls *tp_sigv4__tls_get(void)
 	tp_sigv4__tls *t;
 
 	pthread_once(&init_once, init_process);
-	if (!sha256_md || !hmac_mac || !tls_key_ok) {
-		tp_error_set(TP_ERROR, "SigV4: cannot set up (libcrypto has no SHA-256/HMAC, "
-			     "or no thread-specific key is left)");
+	if (!tls_key_ok) {
+		tp_error_set(TP_ERROR, "SigV4: cannot set up (no thread-specific key is left)");
 		return NULL;
 	}
 	t = pthread_getspecific(tls_key);
 	if (t)
 		return t;
 	t = tp_xcalloc(1, sizeof(*t));
-	t->md = EVP_MD_CTX_new();
-	t->inner = EVP_MD_CTX_new();
-	t->outer = EVP_MD_CTX_new();
-	t->mac = new_hmac_ctx();
-	if (!t->md || !t->inner || !t->outer || !t->mac ||
-	    pthread_setspecific(tls_key, t) != 0) {
+	if (pthread_setspecific(tls_key, t) != 0) {
 		tls_free(t);
-		tp_error_set(TP_ERROR, "SigV4: cannot set up hashing contexts");
+		tp_error_set(TP_ERROR, "SigV4: cannot set up per-thread state");
 		return NULL;
 	}
 	return t;
@@ -144,36 +132,85 @@ static int crypto_failed(const char *what)
 	return tp_error_set(TP_ERROR, "SigV4: %s failed in libcrypto", what);
 }
 
-int tp_sigv4__sha256(tp_sigv4__tls *t, unsigned char out[32], const void *data,
-		     size_t len)
+int tp_sigv4__sha256(unsigned char out[32], const void *data, size_t len)
 {
-	if (!EVP_DigestInit_ex2(t->md, sha256_md, NULL) ||
-	    !EVP_DigestUpdate(t->md, data, len) ||
-	    !EVP_DigestFinal_ex(t->md, out, NULL))
+	SHA256_CTX c;
+
+	if (!SHA256_Init(&c) || !SHA256_Update(&c, data, len) || !SHA256_Final(out, &c))
 		return crypto_failed("SHA-256");
 	return 0;
 }
 
-int tp_sigv4__sha256_hex(tp_sigv4__tls *t, char out[65], const void *data, size_t len)
+void tp_sigv4__hex(char *out, const unsigned char *in, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+int tp_sigv4__sha256_hex(char out[65], const void *data, size_t len)
 {
 	unsigned char md[32];
 
-	if (tp_sigv4__sha256(t, md, data, len) < 0)
+	if (tp_sigv4__sha256(md, data, len) < 0)
 		return -1;
-	tp_hex(out, md, sizeof(md));
+	tp_sigv4__hex(out, md, sizeof(md));
 	return 0;
 }
 
-int tp_sigv4__hmac(tp_sigv4__tls *t, unsigned char out[32], const void *key,
-		   size_t keylen, const void *data, size_t len)
+/* inner / outer = SHA-256 after absorbing key^ipad / key^opad (RFC 2104). */
+static int hmac_keyed(SHA256_CTX *inner, SHA256_CTX *outer, const void *key, size_t len)
 {
-	size_t outlen = 0;
+	unsigned char block[BLOCK], hashed[32];
+	const unsigned char *k = key;
+	size_t i;
+	int ok;
 
-	if (!EVP_MAC_init(t->mac, key, keylen, NULL) ||
-	    !EVP_MAC_update(t->mac, data, len) ||
-	    !EVP_MAC_final(t->mac, out, &outlen, 32) || outlen != 32)
+	if (len > BLOCK) {      /* a key longer than a block is hashed first */
+		if (tp_sigv4__sha256(hashed, key, len) < 0)
+			return -1;
+		k = hashed;
+		len = sizeof(hashed);
+	}
+	for (i = 0; i < BLOCK; i++)
+		block[i] = (unsigned char)((i < len ? k[i] : 0) ^ 0x36);
+	ok = SHA256_Init(inner) && SHA256_Update(inner, block, BLOCK);
+	for (i = 0; i < BLOCK; i++)
+		block[i] ^= 0x36 ^ 0x5c;
+	ok = ok && SHA256_Init(outer) && SHA256_Update(outer, block, BLOCK);
+	OPENSSL_cleanse(block, sizeof(block));
+	OPENSSL_cleanse(hashed, sizeof(hashed));
+	return ok ? 0 : crypto_failed("HMAC-SHA256");
+}
+
+/* mac = HMAC of data from keyed states (which it consumes). */
+static int hmac_finish(unsigned char mac[32], SHA256_CTX *inner, SHA256_CTX *outer,
+		       const void *data, size_t len)
+{
+	unsigned char ih[32];
+
+	if (!SHA256_Update(inner, data, len) || !SHA256_Final(ih, inner) ||
+	    !SHA256_Update(outer, ih, sizeof(ih)) || !SHA256_Final(mac, outer))
 		return crypto_failed("HMAC-SHA256");
 	return 0;
+}
+
+static int hmac(unsigned char mac[32], const void *key, size_t keylen, const void *data,
+		size_t len)
+{
+	SHA256_CTX inner, outer;
+	int rc;
+
+	rc = hmac_keyed(&inner, &outer, key, keylen) < 0 ? -1
+	     : hmac_finish(mac, &inner, &outer, data, len);
+	OPENSSL_cleanse(&inner, sizeof(inner));
+	OPENSSL_cleanse(&outer, sizeof(outer));
+	return rc;
 }
 
 /*
@@ -199,7 +236,7 @@ static void key_name_init(struct key_name *n, const tp_sigv4__key *k)
 		}
 		h = (h ^ n->len[i]) * 1099511628211ULL;
 	}
-	n->hash = h;
+	n->hash = h ^ (h >> 29);        /* the index uses the low bits */
 }
 
 static int slot_is(const struct key_slot *s, const struct key_name *n)
@@ -217,19 +254,47 @@ static int slot_is(const struct key_slot *s, const struct key_name *n)
 	return 1;
 }
 
+/* The slot named n, or NULL; cache_lock held. */
+static struct key_slot *find_slot(const struct key_name *n)
+{
+	size_t i;
+
+	for (i = n->hash & (INDEX_SIZE - 1); slot_index[i]; i = (i + 1) & (INDEX_SIZE - 1)) {
+		struct key_slot *s = &slots[slot_index[i] - 1];
+
+		if (slot_is(s, n))
+			return s;
+	}
+	return NULL;
+}
+
+/* Index every used slot by its hash; cache_lock held. */
+static void rebuild_index(void)
+{
+	size_t i, j;
+
+	memset(slot_index, 0, sizeof(slot_index));
+	for (i = 0; i < KEY_SLOTS; i++) {
+		if (!slots[i].used)
+			continue;
+		for (j = slots[i].hash & (INDEX_SIZE - 1); slot_index[j];
+		     j = (j + 1) & (INDEX_SIZE - 1))
+			;
+		slot_index[j] = (unsigned char)(i + 1);
+	}
+}
+
 static void slot_clear(struct key_slot *s)
 {
 	if (s->name)
 		OPENSSL_cleanse(s->name, s->len[0] + s->len[1] + s->len[2] + s->len[3] + 4);
 	free(s->name);
-	EVP_MD_CTX_free(s->inner);
-	EVP_MD_CTX_free(s->outer);
 	OPENSSL_cleanse(s, sizeof(*s));
 	memset(s, 0, sizeof(*s));
 }
 
 /* kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" secret, date), region), service), "aws4_request") */
-static int derive(tp_sigv4__tls *t, unsigned char key[32], const struct key_name *n)
+static int derive(unsigned char key[32], const struct key_name *n)
 {
 	const char *const *parts = n->part;
 	tp_buf k0 = TP_BUF_INIT;
@@ -238,10 +303,10 @@ static int derive(tp_sigv4__tls *t, unsigned char key[32], const struct key_name
 
 	if (tp_buf_add(&k0, "AWS4", 4) < 0 || tp_buf_add(&k0, parts[0], n->len[0]) < 0)
 		goto done;
-	if (tp_sigv4__hmac(t, k, k0.ptr, k0.len, parts[1], n->len[1]) < 0 ||
-	    tp_sigv4__hmac(t, k, k, 32, parts[2], n->len[2]) < 0 ||
-	    tp_sigv4__hmac(t, k, k, 32, parts[3], n->len[3]) < 0 ||
-	    tp_sigv4__hmac(t, key, k, 32, "aws4_request", 12) < 0)
+	if (hmac(k, k0.ptr, k0.len, parts[1], n->len[1]) < 0 ||
+	    hmac(k, k, 32, parts[2], n->len[2]) < 0 ||
+	    hmac(k, k, 32, parts[3], n->len[3]) < 0 ||
+	    hmac(key, k, 32, "aws4_request", 12) < 0)
 		goto done;
 	rc = 0;
 done:
@@ -252,48 +317,11 @@ done:
 	return rc;
 }
 
-/* ctx = SHA-256 state after absorbing the 32-byte key padded and xored with pad. */
-static int keyed_state(EVP_MD_CTX *ctx, const unsigned char key[32], unsigned char pad)
-{
-	unsigned char block[SHA256_BLOCK];
-	size_t i;
-	int ok;
-
-	for (i = 0; i < sizeof(block); i++)
-		block[i] = (unsigned char)((i < 32 ? key[i] : 0) ^ pad);
-	ok = EVP_DigestInit_ex2(ctx, sha256_md, NULL) &&
-	     EVP_DigestUpdate(ctx, block, sizeof(block));
-	OPENSSL_cleanse(block, sizeof(block));
-	return ok ? 0 : crypto_failed("SHA-256");
-}
-
-/* Copy a slot's key into the thread's contexts (and key); cache_lock held. */
-static int take_slot(tp_sigv4__tls *t, struct key_slot *s, unsigned char *key)
-{
-	if (key)
-		memcpy(key, s->key, 32);
-	s->used = ++cache_clock;
-	if (!EVP_MD_CTX_copy_ex(t->inner, s->inner) || !EVP_MD_CTX_copy_ex(t->outer, s->outer))
-		return crypto_failed("SHA-256 copy");
-	return 0;
-}
-
-/* Look n up: 1 and the thread's contexts keyed when found, 0 when not, -1. */
-static int cache_lookup(tp_sigv4__tls *t, const struct key_name *n, unsigned char *key)
-{
-	size_t i;
-	int rc = 0;
-
-	pthread_mutex_lock(&cache_lock);
-	for (i = 0; i < KEY_SLOTS; i++) {
-		if (slot_is(&slots[i], n)) {
-			rc = take_slot(t, &slots[i], key) < 0 ? -1 : 1;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&cache_lock);
-	return rc;
-}
+/* What a signature takes from a slot. */
+struct keyed {
+	unsigned char key[32];
+	SHA256_CTX inner, outer;
+};
 
 /* "secret\0date\0region\0service\0", for a slot. */
 static char *slot_name(const struct key_name *n)
@@ -309,81 +337,110 @@ static char *slot_name(const struct key_name *n)
 }
 
 /*
- * Cache the thread's freshly keyed contexts under n, replacing the least
- * recently used slot (an empty one first). A failure to cache is no error:
- * the key is simply derived again next time.
+ * Cache `k` under n, replacing the least recently used slot (an empty one
+ * first), unless another thread cached it meanwhile.
  */
-static void cache_insert(tp_sigv4__tls *t, const struct key_name *n,
-			 const unsigned char key[32])
+static void cache_insert(const struct key_name *n, const struct keyed *k)
 {
-	EVP_MD_CTX *inner = EVP_MD_CTX_new(), *outer = EVP_MD_CTX_new();
-	struct key_slot *s = &slots[0];
+	struct key_slot *s;
 	size_t i;
 
-	if (!inner || !outer || !EVP_MD_CTX_copy_ex(inner, t->inner) ||
-	    !EVP_MD_CTX_copy_ex(outer, t->outer)) {
-		EVP_MD_CTX_free(inner);
-		EVP_MD_CTX_free(outer);
-		return;
-	}
 	pthread_mutex_lock(&cache_lock);
-	for (i = 0; i < KEY_SLOTS; i++) {
-		if (slot_is(&slots[i], n)) {
-			s = &slots[i];  /* another thread derived it meanwhile */
-			break;
-		}
-		if (slots[i].used < s->used)
-			s = &slots[i];
+	s = find_slot(n);
+	if (!s) {
+		s = &slots[0];
+		for (i = 1; i < KEY_SLOTS && s->used; i++)
+			if (slots[i].used < s->used)
+				s = &slots[i];
+		slot_clear(s);
+		s->name = slot_name(n);
+		s->hash = n->hash;
+		memcpy(s->len, n->len, sizeof(s->len));
+		memcpy(s->key, k->key, 32);
+		s->inner = k->inner;
+		s->outer = k->outer;
+		s->used = ++cache_clock;
+		rebuild_index();
 	}
-	slot_clear(s);
-	s->name = slot_name(n);
-	s->hash = n->hash;
-	memcpy(s->len, n->len, sizeof(s->len));
-	memcpy(s->key, key, 32);
-	s->inner = inner;
-	s->outer = outer;
-	s->used = ++cache_clock;
 	pthread_mutex_unlock(&cache_lock);
 }
 
 /*
- * Key t->inner / t->outer for k's signing key, and copy the key to `key`
- * unless NULL: from the cache (1) or derived and cached (0); -1 on failure.
+ * k = the signing key named n and its keyed HMAC states: from the cache
+ * (1), or derived and cached (0); -1 on failure.
  */
-static int signing_key(tp_sigv4__tls *t, unsigned char *key, const tp_sigv4__key *k)
+static int signing_key(struct keyed *k, const struct key_name *n)
 {
-	unsigned char derived[32];
-	struct key_name n;
-	int rc;
+	struct key_slot *s;
 
-	key_name_init(&n, k);
-	rc = cache_lookup(t, &n, key);
-	if (rc != 0)
-		return rc;
-	rc = derive(t, derived, &n) < 0 || keyed_state(t->inner, derived, 0x36) < 0 ||
-	     keyed_state(t->outer, derived, 0x5c) < 0 ? -1 : 0;
-	if (rc == 0) {
-		cache_insert(t, &n, derived);
-		if (key)
-			memcpy(key, derived, 32);
+	pthread_mutex_lock(&cache_lock);
+	s = find_slot(n);
+	if (s) {
+		s->used = ++cache_clock;
+		memcpy(k->key, s->key, 32);
+		k->inner = s->inner;
+		k->outer = s->outer;
 	}
-	OPENSSL_cleanse(derived, sizeof(derived));
-	return rc;
+	pthread_mutex_unlock(&cache_lock);
+	if (s)
+		return 1;
+	if (derive(k->key, n) < 0 || hmac_keyed(&k->inner, &k->outer, k->key, 32) < 0)
+		return -1;
+	cache_insert(n, k);
+	return 0;
 }
 
-int tp_sigv4__sign_string(tp_sigv4__tls *t, unsigned char mac[32], const tp_sigv4__key *k,
+/*
+ * inner / outer = the keyed states of `name`'s slot, inner already fed with
+ * the first block of data when that block is the one the slot remembers
+ * (*skip = BLOCK then, else 0). A slot that remembers no block, or another
+ * one, is given data's. Returns 1 when the slot exists, 0 when not.
+ */
+static int cached_states(SHA256_CTX *inner, SHA256_CTX *outer, size_t *skip,
+			 const struct key_name *n, const unsigned char *data, size_t len)
+{
+	struct key_slot *s;
+
+	*skip = 0;
+	pthread_mutex_lock(&cache_lock);
+	s = find_slot(n);
+	if (s) {
+		s->used = ++cache_clock;
+		*outer = s->outer;
+		if (len < BLOCK) {
+			*inner = s->inner;
+		} else if (s->has_first && memcmp(s->first_block, data, BLOCK) == 0) {
+			*inner = s->after_first;
+			*skip = BLOCK;
+		} else {
+			s->after_first = s->inner;
+			s->has_first = SHA256_Update(&s->after_first, data, BLOCK);
+			memcpy(s->first_block, data, BLOCK);
+			*inner = s->has_first ? s->after_first : s->inner;
+			*skip = s->has_first ? BLOCK : 0;
+		}
+	}
+	pthread_mutex_unlock(&cache_lock);
+	return s != NULL;
+}
+
+int tp_sigv4__sign_string(unsigned char mac[32], const tp_sigv4__key *k,
 			  const void *data, size_t len)
 {
-	unsigned char inner[32];
-	int rc = signing_key(t, NULL, k);
+	struct key_name n;
+	struct keyed kd;
+	size_t skip;
+	int rc = 1;
 
-	if (rc < 0)
+	key_name_init(&n, k);
+	if (!cached_states(&kd.inner, &kd.outer, &skip, &n, data, len)) {
+		rc = signing_key(&kd, &n);
+		OPENSSL_cleanse(kd.key, sizeof(kd.key));
+		if (rc < 0)
+			return -1;
+	}
+	if (hmac_finish(mac, &kd.inner, &kd.outer, (const char *)data + skip, len - skip) < 0)
 		return -1;
-	if (!EVP_DigestUpdate(t->inner, data, len) ||
-	    !EVP_DigestFinal_ex(t->inner, inner, NULL) ||
-	    !EVP_DigestUpdate(t->outer, inner, sizeof(inner)) ||
-	    !EVP_DigestFinal_ex(t->outer, mac, NULL))
-		return crypto_failed("HMAC-SHA256");
 	return rc;
 }
 
@@ -391,14 +448,18 @@ int tp_sigv4_signing_key(unsigned char key[32], const char *secret, const char *
 			 const char *region, const char *service)
 {
 	const tp_sigv4__key k = { secret, date8, region, service };
-	tp_sigv4__tls *t;
+	struct key_name n;
+	struct keyed kd;
+	int rc;
 
 	if (!secret || !date8 || !region || !service)
 		return tp_error_set(TP_EINVAL, "SigV4: a signing key needs secret, date, region and service");
-	t = tp_sigv4__tls_get();
-	if (!t)
-		return -1;
-	return signing_key(t, key, &k);
+	key_name_init(&n, &k);
+	rc = signing_key(&kd, &n);
+	if (rc >= 0)
+		memcpy(key, kd.key, 32);
+	OPENSSL_cleanse(&kd, sizeof(kd));
+	return rc;
 }
 
 void tp_sigv4_cache_clear(void)
@@ -408,6 +469,7 @@ void tp_sigv4_cache_clear(void)
 	pthread_mutex_lock(&cache_lock);
 	for (i = 0; i < KEY_SLOTS; i++)
 		slot_clear(&slots[i]);
+	memset(slot_index, 0, sizeof(slot_index));
 	cache_clock = 0;
 	pthread_mutex_unlock(&cache_lock);
 }
