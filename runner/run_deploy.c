@@ -339,7 +339,44 @@ static int ensure_deployer(run_state *r)
 	return tp_deployer_new(&r->deployer, &o);
 }
 
-/* The account handle of this deployment: a client with the attempt's credentials. */
+/*
+ * The account's credentials for a deployment, through the run's
+ * per-account AssumeRole cache (accounts/creds.h): refreshed before they
+ * expire, so a deployment longer than a session keeps working.
+ */
+typedef struct acct_provider {
+	tp_cred_provider base;
+	tp_account_creds *set;      /* outlives the deployer (freed after it) */
+	char account[13];
+	char session[TP_SESSION_NAME_MAX + 1];
+} acct_provider;
+
+static int acct_load(tp_cred_provider *self, tp_creds *out)
+{
+	acct_provider *p = (acct_provider *)self;
+
+	return tp_account_creds_get(p->set, out, p->account, p->session, 0);
+}
+
+static void acct_free(tp_cred_provider *self)
+{
+	free(self);
+}
+
+static tp_cred_provider *acct_creds(run_state *r, const run_attempt *a)
+{
+	acct_provider *p = tp_xcalloc(1, sizeof(*p));
+
+	p->base.name = "pool account (AssumeRole)";
+	p->base.load = acct_load;
+	p->base.free = acct_free;
+	p->set = r->creds;
+	tp_strlcpy(p->account, a->acct->id, sizeof(p->account));
+	tp_account_session_name(p->session, r->run_id, a->suite->cfg->name);
+	return &p->base;
+}
+
+/* The account handle of this deployment: a client in the account. */
 static tp_cfn_account *cfn_account(run_state *r, const run_attempt *a, const char *account)
 {
 	tp_cfn_account_opts co = TP_CFN_ACCOUNT_OPTS_INIT;
@@ -348,8 +385,7 @@ static tp_cfn_account *cfn_account(run_state *r, const run_attempt *a, const cha
 
 	co.account = account;
 	co.region = r->region;
-	co.creds = tp_creds_static(a->creds.access_key_id, a->creds.secret_access_key,
-				   a->creds.session_token);
+	co.creds = acct_creds(r, a);
 	co.endpoint_url = r->endpoint;
 	co.project = r->cfg->project;
 	co.project_dir = r->cfg->dir;
