@@ -49,7 +49,8 @@ static const char help[] =
 	"TIDEPOOL_API_LOG=FILE writes every AWS call (one JSON object per line).\n"
 	"\n"
 	"Exit codes: 0 every stack deployed; 2 usage or configuration error; 3 a stack\n"
-	"or an account failed (the others still finish); 130 interrupted.\n";
+	"or an account failed (the others still finish); 130 interrupted (SIGINT or\n"
+	"SIGTERM: what is deploying is abandoned, the leases are released).\n";
 
 struct args {
 	const char **accounts, **stacks;
@@ -328,7 +329,7 @@ static void run_release(run *r)
 int cmd_deploy(int argc, char **argv)
 {
 	struct args a;
-	struct sigaction sa, old;
+	struct sigaction sa, old_int, old_term;
 	run r;
 	char *owner;
 	int rc;
@@ -347,9 +348,11 @@ int cmd_deploy(int argc, char **argv)
 	free(owner);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigint;
-	sigaction(SIGINT, &sa, &old);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
 	rc = go(&r);
-	sigaction(SIGINT, &old, NULL);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 	run_release(&r);
 	return rc;
 }

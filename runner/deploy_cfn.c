@@ -122,15 +122,11 @@ int tp_cfn_parse_stack_id(tp_cfn_result *out, xmlDocPtr doc)
 int tp_cfn_result_from_error(tp_cfn_result *out, int rc)
 {
 	const tp_error *e = tp_error_last();
-	const char *msg = e->msg;
-	char lead[160];
+	const char *msg = e->msg, *words = strstr(msg, ": ");
 
-	/* The client prefixes "CreateStack: HTTP 400 ValidationError: "; keep AWS's words. */
-	if (e->aws_code[0]) {
-		snprintf(lead, sizeof(lead), "%s: ", e->aws_code);
-		if (strstr(msg, lead))
-			msg = strstr(msg, lead) + strlen(lead);
-	}
+	/* The client writes "cloudformation CreateStack: <AWS's message>": keep AWS's words. */
+	if (e->aws_code[0] && words)
+		msg = words + 2;
 	tp_cfn_result_error(out, rc, e->aws_code, msg);
 	if (e->request_id[0])
 		out->request_id = tp_xstrdup(e->request_id);
