@@ -213,15 +213,17 @@ static void test_run_pool__fail_fast(void **state)
 			    "  - {name: ff-b, command: \"true\"}\n  - {name: ff-c, command: \"true\"}\n");
 	const char *args[] = { "-j", "1", "--fail-fast", NULL };
 	char *out = NULL, *err = NULL;
-	json_t *c;
+	json_t *res, *c;
 	int rc;
 
 	(void)state;
 	rc = run(dir, args, &out, &err);
 	assert_int_equal(rc, 1);
-	c = json_object_get(results(dir), "counts");
+	res = results(dir);
+	c = json_object_get(res, "counts");
 	assert_int_equal(json_integer_value(json_object_get(c, "failed")), 1);
 	assert_int_equal(json_integer_value(json_object_get(c, "skipped")), 2);
+	json_decref(res);
 	free(out);
 	free(err);
 	free(dir);
