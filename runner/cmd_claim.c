@@ -12,12 +12,13 @@
 #include "runner/aws_profile.h"
 #include "runner/cli.h"
 #include "runner/commands.h"
+#include "runner/deploy_claim.h"
 #include "runner/json_out.h"
 #include "runner/project.h"
 
 static const char help[] =
-	"usage: tidepool claim [--owner NAME] [--ttl D] [--wait D] [--profile NAME] [--json]\n"
-	"                      [-C DIR | -c FILE]\n"
+	"usage: tidepool claim [--owner NAME] [--ttl D] [--wait D] [--deploy] [--profile NAME]\n"
+	"                      [--json] [-C DIR | -c FILE]\n"
 	"\n"
 	"Lease an account of the pool as a personal environment. Fails at once\n"
 	"(exit 3, \"no account available\") when none is free, unless --wait.\n"
@@ -31,6 +32,9 @@ static const char help[] =
 	"  --owner NAME     who holds the lease (default: $USER@$HOSTNAME)\n"
 	"  --ttl D          how long it lasts: 90s, 15m, 2h, 3d (default: pool.lease_ttl)\n"
 	"  --wait D         wait up to D for an account to become free\n"
+	"  --deploy         then deploy every stack into it (as `tidepool deploy`;\n"
+	"                   progress and table on stderr). A failed stack is exit 3\n"
+	"                   and the lease stays yours\n"
 	"  --profile NAME   write AWS CLI profile NAME into AWS_CONFIG_FILE (default\n"
 	"                   ~/.aws/config), with the pool's region and a\n"
 	"                   credential_process of `tidepool credentials ACCOUNT\n"
@@ -42,11 +46,11 @@ static const char help[] =
 	"  -h, --help       show this help\n"
 	"\n"
 	"Exit codes: 0 leased; 2 usage or configuration error; 3 no account\n"
-	"available, or the lease store failed.\n";
+	"available, the lease store failed, or --deploy failed.\n";
 
 struct args {
 	const char *owner, *ttl, *wait, *profile, *dir, *file;
-	int json;
+	int json, deploy;
 };
 
 /* -1 when parsed; else the exit code (help, usage error). */
@@ -58,6 +62,7 @@ static int parse(struct args *a, int argc, char **argv)
 		{ "wait", required_argument, NULL, 'w' },
 		{ "profile", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "deploy", no_argument, NULL, 'd' },
 		{ "directory", required_argument, NULL, 'C' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
@@ -73,6 +78,7 @@ static int parse(struct args *a, int argc, char **argv)
 		case 'w': a->wait = optarg; break;
 		case 'p': a->profile = optarg; break;
 		case 'j': a->json = 1; break;
+		case 'd': a->deploy = 1; break;
 		case 'C': a->dir = optarg; break;
 		case 'c': a->file = optarg; break;
 		case 'h': return tp_cli_help(help);
@@ -180,6 +186,10 @@ static int claim(const struct args *a, const char *owner, long ttl, long wait)
 
 	if (tp_project_open(&p, a->dir, a->file) < 0)
 		return tp_cli_fail("claim");
+	if (a->deploy && tp_deploy_claim_check(p.config) < 0) {   /* bad input: before leasing */
+		tp_project_release(&p);
+		return tp_cli_fail("claim");
+	}
 	o.holder = owner;
 	o.ttl = ttl ? ttl : p.config->pool.lease_ttl;
 	rc = tp_pool_sync(p.pool, NULL);
@@ -192,6 +202,9 @@ static int claim(const struct args *a, const char *owner, long ttl, long wait)
 		tp_error_restore(&e);
 	}
 	rc = rc < 0 ? tp_cli_fail("claim") : print(&p, &l, owner, o.ttl, a->profile, a->json);
+	if (rc == TP_EXIT_OK && a->deploy &&
+	    tp_deploy_claimed(p.config, tp_pool_store(p.pool), l.account, l.token, o.ttl) < 0)
+		rc = tp_cli_fail("claim");
 	tp_project_release(&p);
 	return rc;
 }
