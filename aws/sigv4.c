@@ -22,36 +22,28 @@
 #define ALGORITHM "AWS4-HMAC-SHA256"
 #define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
-/* A piece of a string being assembled, see add_pieces(). */
-struct piece {
-	const char *p;
-	size_t n;
-};
-
-#define LIT(s) { s, sizeof(s) - 1 }
-#define BUF(b) { (b)->ptr, (b)->len }
-
 /*
- * Append the pieces to b with one allocation check: a signature is put
- * together from some thirty small strings.
+ * Strings are assembled in room made once (room), written through a
+ * pointer (put, PUT_LIT: a literal's length is a constant, so its copy
+ * compiles to a few stores), and closed with finish.
  */
-static int add_pieces(tp_buf *b, const struct piece *pc, size_t n)
+static char *room(tp_buf *b, size_t n)
 {
-	size_t i, total = 0;
-	char *w;
+	return tp_buf_grow(b, n) < 0 ? NULL : b->ptr + b->len;
+}
 
-	for (i = 0; i < n; i++)
-		total += pc[i].n;
-	if (tp_buf_grow(b, total) < 0)
-		return -1;
-	w = b->ptr + b->len;
-	for (i = 0; i < n; i++) {
-		memcpy(w, pc[i].p, pc[i].n);
-		w += pc[i].n;
-	}
-	b->len += total;
-	*w = '\0';
-	return 0;
+static char *put(char *p, const void *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+#define PUT_LIT(p, lit) put((p), (lit), sizeof(lit) - 1)
+
+static void finish(tp_buf *b, char *end)
+{
+	b->len = (size_t)(end - b->ptr);
+	*end = '\0';
 }
 
 /* What the caller asked for, checked once. */
@@ -61,7 +53,9 @@ struct job {
 	const tp_sigv4_opts *opts;
 	const char *token;              /* NULL or non-empty */
 	char date8[9];                  /* "20150830" */
+	size_t secret_len, region_len, service_len;
 	tp_sigv4__tls *t;
+	size_t nhdrs;                   /* signed headers, sorted in t->hdrs */
 };
 
 static void out_reset(tp_sigv4_out *out)
@@ -133,14 +127,19 @@ static int set_date(tp_sigv4_out *out, struct job *j)
 /* t->scope = "20150830/us-east-1/service/aws4_request" */
 static int set_scope(struct job *j)
 {
-	const struct piece pc[] = {
-		{ j->date8, 8 }, LIT("/"),
-		{ j->opts->region, strlen(j->opts->region) }, LIT("/"),
-		{ j->opts->service, strlen(j->opts->service) }, LIT("/aws4_request"),
-	};
+	tp_buf *b = &j->t->scope;
+	char *p;
 
-	tp_buf_reset(&j->t->scope);
-	return add_pieces(&j->t->scope, pc, TP_ARRAY_SIZE(pc));
+	tp_buf_reset(b);
+	if (!(p = room(b, 8 + j->region_len + j->service_len + sizeof("//aws4_request"))))
+		return -1;
+	p = put(p, j->date8, 8);
+	*p++ = '/';
+	p = put(p, j->opts->region, j->region_len);
+	*p++ = '/';
+	p = put(p, j->opts->service, j->service_len);
+	finish(b, PUT_LIT(p, "/aws4_request"));
+	return 0;
 }
 
 static int set_payload_hash(tp_sigv4_out *out, const struct job *j)
@@ -171,6 +170,9 @@ static int begin(tp_sigv4_out *out, struct job *j, const tp_sigv4_request *req,
 	j->creds = creds;
 	j->opts = opts;
 	j->token = creds->session_token && *creds->session_token ? creds->session_token : NULL;
+	j->secret_len = strlen(creds->secret_access_key);
+	j->region_len = strlen(opts->region);
+	j->service_len = strlen(opts->service);
 	j->t = tp_sigv4__tls_get();
 	if (!j->t || set_date(out, j) < 0 || set_scope(j) < 0 || set_payload_hash(out, j) < 0)
 		return -1;
@@ -222,9 +224,9 @@ static int gather_headers(struct job *j, const tp_header *extra, size_t nextra, 
 }
 
 /*
- * Canonical headers and signed-header list (into t->headers and
- * t->signed_list) of the caller's headers, minus those the signer replaces
- * when `replace`, plus `extra`. Fails with TP_EINVAL when there is no Host.
+ * The headers to sign, sorted in t->hdrs, and their list in t->signed_list:
+ * the caller's headers, minus those the signer replaces when `replace`,
+ * plus `extra`. Fails with TP_EINVAL when there is no Host.
  */
 static int build_headers(struct job *j, int replace, const tp_header *extra, size_t nextra)
 {
@@ -246,63 +248,67 @@ static int build_headers(struct job *j, int replace, const tp_header *extra, siz
 		return tp_error_set(TP_EINVAL, "SigV4: %s %s has no Host header",
 				    j->req->method, j->req->path ? j->req->path : "/");
 	tp_sigv4__sort_headers(t->hdrs, kept);
-	tp_buf_reset(&t->headers);
+	j->nhdrs = kept;
 	tp_buf_reset(&t->signed_list);
-	return tp_sigv4__canon_headers(&t->headers, &t->signed_list, t->hdrs, kept);
+	return tp_sigv4__signed_headers(&t->signed_list, t->hdrs, kept);
+}
+
+static int addc(tp_buf *b, char c)
+{
+	if (b->len + 1 >= b->alloc)
+		return tp_buf_addc(b, c);
+	b->ptr[b->len++] = c;
+	b->ptr[b->len] = '\0';
+	return 0;
 }
 
 /*
  * out->canonical_request: method, URI, query (the request's and `extra`),
- * headers, signed headers and payload hash, one per line.
+ * headers, signed headers and payload hash, one per line, each written
+ * straight into it.
  */
 static int canonical_request(tp_sigv4_out *out, struct job *j,
 			     const tp_sigv4__param *extra, size_t nextra)
 {
 	const tp_sigv4_opts *o = j->opts;
 	tp_sigv4__tls *t = j->t;
+	tp_buf *cr = &out->canonical_request;
 
-	tp_buf_reset(&t->uri);
-	tp_buf_reset(&t->canon_query);
-	if (tp_sigv4__canon_uri(&t->uri, &t->tmp1, j->req->path, !o->s3 && !o->keep_path,
-				!o->s3) < 0 ||
-	    tp_sigv4__canon_query(&t->canon_query, t, j->req->query, extra, nextra) < 0)
+	if (tp_buf_adds(cr, j->req->method) < 0 || addc(cr, '\n') < 0 ||
+	    tp_sigv4__canon_uri(cr, &t->path, j->req->path, !o->s3 && !o->keep_path, !o->s3) < 0 ||
+	    addc(cr, '\n') < 0 ||
+	    tp_sigv4__canon_query(cr, t, j->req->query, extra, nextra) < 0 || addc(cr, '\n') < 0 ||
+	    tp_sigv4__canon_headers(cr, t->hdrs, j->nhdrs) < 0 || addc(cr, '\n') < 0 ||
+	    tp_buf_add(cr, t->signed_list.ptr, t->signed_list.len) < 0 || addc(cr, '\n') < 0 ||
+	    tp_buf_adds(cr, out->payload_hash) < 0)
 		return -1;
-	{
-		const struct piece pc[] = {
-			{ j->req->method, strlen(j->req->method) }, LIT("\n"),
-			BUF(&t->uri), LIT("\n"),
-			BUF(&t->canon_query), LIT("\n"),
-			BUF(&t->headers), LIT("\n"),
-			BUF(&t->signed_list), LIT("\n"),
-			{ out->payload_hash, strlen(out->payload_hash) },
-		};
-
-		return add_pieces(&out->canonical_request, pc, TP_ARRAY_SIZE(pc));
-	}
+	return 0;
 }
 
 /* The string to sign, and the signature of it. */
 static int sign_canonical(tp_sigv4_out *out, struct job *j)
 {
-	const tp_sigv4__key key = { j->creds->secret_access_key, j->date8,
-				    j->opts->region, j->opts->service };
-	unsigned char mac[32];
-	char crhash[65];
+	const tp_sigv4__key key = {
+		{ j->creds->secret_access_key, j->date8, j->opts->region, j->opts->service },
+		{ j->secret_len, 8, j->region_len, j->service_len },
+	};
+	const tp_buf *scope = &j->t->scope;
+	tp_buf *sts = &out->string_to_sign;
+	unsigned char digest[32], mac[32];
+	char *p;
 
-	if (tp_sigv4__sha256_hex(crhash, out->canonical_request.ptr,
-				 out->canonical_request.len) < 0)
+	if (tp_sigv4__sha256(digest, out->canonical_request.ptr, out->canonical_request.len) < 0 ||
+	    !(p = room(sts, sizeof(ALGORITHM) + 17 + scope->len + 1 + 64)))
 		return -1;
-	{
-		const struct piece pc[] = {
-			LIT(ALGORITHM "\n"), { out->amz_date, 16 }, LIT("\n"),
-			BUF(&j->t->scope), LIT("\n"), { crhash, 64 },
-		};
-		tp_buf *sts = &out->string_to_sign;
-
-		if (add_pieces(sts, pc, TP_ARRAY_SIZE(pc)) < 0 ||
-		    tp_sigv4__sign_string(mac, &key, sts->ptr, sts->len) < 0)
-			return -1;
-	}
+	p = PUT_LIT(p, ALGORITHM "\n");
+	p = put(p, out->amz_date, 16);
+	*p++ = '\n';
+	p = put(p, scope->ptr, scope->len);
+	*p++ = '\n';
+	tp_sigv4__hex(p, digest, sizeof(digest));
+	finish(sts, p + 64);
+	if (tp_sigv4__sign_string(mac, &key, sts->ptr, sts->len) < 0)
+		return -1;
 	tp_sigv4__hex(out->signature, mac, sizeof(mac));
 	return 0;
 }
@@ -330,16 +336,24 @@ static int signer_headers(tp_sigv4_out *out, const struct job *j)
 
 static int authorization(tp_sigv4_out *out, const struct job *j)
 {
-	const struct piece pc[] = {
-		LIT(ALGORITHM " Credential="),
-		{ j->creds->access_key_id, strlen(j->creds->access_key_id) }, LIT("/"),
-		BUF(&j->t->scope), LIT(", SignedHeaders="), BUF(&j->t->signed_list),
-		LIT(", Signature="), { out->signature, 64 },
-	};
+	const char *akid = j->creds->access_key_id;
+	const tp_buf *scope = &j->t->scope, *list = &j->t->signed_list;
+	tp_buf *b = &out->authorization;
+	size_t akid_len = strlen(akid);
+	char *p = room(b, sizeof(ALGORITHM " Credential=/, SignedHeaders=, Signature=") +
+			  akid_len + scope->len + list->len + 64);
 
-	if (add_pieces(&out->authorization, pc, TP_ARRAY_SIZE(pc)) < 0)
+	if (!p)
 		return -1;
-	add_header(out, "Authorization", out->authorization.ptr);
+	p = PUT_LIT(p, ALGORITHM " Credential=");
+	p = put(p, akid, akid_len);
+	*p++ = '/';
+	p = put(p, scope->ptr, scope->len);
+	p = PUT_LIT(p, ", SignedHeaders=");
+	p = put(p, list->ptr, list->len);
+	p = PUT_LIT(p, ", Signature=");
+	finish(b, put(p, out->signature, 64));
+	add_header(out, "Authorization", b->ptr);
 	return 0;
 }
 
@@ -411,7 +425,7 @@ static size_t utoa(char *buf, unsigned v)
 static long presign_params(tp_sigv4__param p[NPARAMS], const tp_sigv4_out *out,
 			   const struct job *j)
 {
-	tp_buf *q = &j->t->query, *cred = &j->t->tmp1;
+	tp_buf *q = &j->t->query, *cred = &j->t->scratch;
 	struct param_at at[NPARAMS];
 	char expires[12];
 	size_t i, n = NPARAMS - (j->token ? 0 : 1);

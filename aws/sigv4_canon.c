@@ -4,10 +4,19 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html
  * and, where that page is silent, as botocore and AWS's test suite do.
  *
- * These loops run for every request tidepool sends, so they write through a
- * local pointer into room made once (tp_buf_grow) rather than adding byte by
- * byte, and sort the few headers and parameters a request has by insertion.
+ * These loops run for every request tidepool sends, so:
+ *  - most input is canonical already (a path without dot segments, a query
+ *    its serializer encoded, a session token without blanks); a scan that
+ *    proves it is, then one memcpy, beats rewriting it byte by byte, and
+ *    a query component proven canonical is not copied at all until output;
+ *  - bytes are classified and encoded through tables, without branches
+ *    that random input would mispredict;
+ *  - output is written through a local pointer into room made once
+ *    (tp_buf_grow), and the few headers and parameters a request has are
+ *    sorted by insertion.
  */
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,51 +27,78 @@
 
 #define SMALL_SORT 16     /* up to this many, insertion sort */
 
-static const char hexdigits[] = "0123456789ABCDEF";
+#define IS_UNRESERVED(c) (((c) >= 'A' && (c) <= 'Z') || ((c) >= 'a' && (c) <= 'z') || \
+			  ((c) >= '0' && (c) <= '9') || (c) == '-' || (c) == '.' || \
+			  (c) == '_' || (c) == '~')
+#define HEXDIGIT(n) ((char)((n) < 10 ? '0' + (n) : 'A' + (n) - 10))
+
+/*
+ * How a byte is written in a canonical URI: itself (len 1) or %XX (len 3).
+ * put_enc() stores all four bytes and advances by len, so the room it
+ * writes into needs one spare byte, which tp_buf's NUL provides.
+ */
+struct enc {
+	char s[3];
+	unsigned char len;
+};
+
+#define KEPT(c, slash) (IS_UNRESERVED(c) || ((slash) && (c) == '/'))
+#define ENC(c, slash) { { KEPT(c, slash) ? (char)(c) : '%', \
+			  KEPT(c, slash) ? 0 : HEXDIGIT((c) >> 4), \
+			  KEPT(c, slash) ? 0 : HEXDIGIT((c) & 15) }, \
+			KEPT(c, slash) ? 1 : 3 }
+#define ENC4(c, sl) ENC(c, sl), ENC((c) + 1, sl), ENC((c) + 2, sl), ENC((c) + 3, sl)
+#define ENC16(c, sl) ENC4(c, sl), ENC4((c) + 4, sl), ENC4((c) + 8, sl), ENC4((c) + 12, sl)
+#define ENC64(c, sl) ENC16(c, sl), ENC16((c) + 16, sl), ENC16((c) + 32, sl), ENC16((c) + 48, sl)
+#define ENC256(sl) { ENC64(0, sl), ENC64(64, sl), ENC64(128, sl), ENC64(192, sl) }
+
+static const struct enc enc_all[256] = ENC256(0);      /* query components */
+static const struct enc enc_path[256] = ENC256(1);     /* '/' kept */
+
+#define U(c) IS_UNRESERVED(c)
+#define U4(c) U(c), U((c) + 1), U((c) + 2), U((c) + 3)
+#define U16(c) U4(c), U4((c) + 4), U4((c) + 8), U4((c) + 12)
+#define U64(c) U16(c), U16((c) + 16), U16((c) + 32), U16((c) + 48)
 
 /* 1 for the RFC 3986 unreserved characters A-Z a-z 0-9 - . _ ~ */
-static const unsigned char unreserved[256] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,       /* 0x00 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,       /* 0x10 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0,       /* 0x20  - . */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,       /* 0x30  0-9 */
-	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,       /* 0x40  A-O */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,       /* 0x50  P-Z _ */
-	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,       /* 0x60  a-o */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0,       /* 0x70  p-z ~ */
-};
+static const unsigned char unreserved[256] = { U64(0), U64(64) };
 
-/* Value of a hex digit, -1 for any other byte. */
-static const signed char hexval[256] = {
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	 0,  1,  2,  3,  4,  5,  6,  7,  8,  9, -1, -1, -1, -1, -1, -1,    /* 0-9 */
-	-1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,    /* A-F */
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,    /* a-f */
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-};
+/* Value of a hex digit, -1 for any other byte; upper_hex: upper case only. */
+#define HV(c, lower) ((c) >= '0' && (c) <= '9' ? (c) - '0' : \
+		      (c) >= 'A' && (c) <= 'F' ? (c) - 'A' + 10 : \
+		      (lower) && (c) >= 'a' && (c) <= 'f' ? (c) - 'a' + 10 : -1)
+#define HV4(c, l) HV(c, l), HV((c) + 1, l), HV((c) + 2, l), HV((c) + 3, l)
+#define HV16(c, l) HV4(c, l), HV4((c) + 4, l), HV4((c) + 8, l), HV4((c) + 12, l)
+#define HV64(c, l) HV16(c, l), HV16((c) + 16, l), HV16((c) + 32, l), HV16((c) + 48, l)
+#define HV256(l) { HV64(0, l), HV64(64, l), HV64(128, l), HV64(192, l) }
 
-/* Write byte c at p, percent-encoded unless unreserved (or a kept '/'). */
-static char *put_encoded(char *p, unsigned char c, int keep_slash)
+static const signed char hexval[256] = HV256(1);
+static const signed char upper_hex[256] = HV256(0);
+
+#define LOWER(c) ((c) >= 'A' && (c) <= 'Z' ? (c) - 'A' + 'a' : (c))
+#define L4(c) LOWER(c), LOWER((c) + 1), LOWER((c) + 2), LOWER((c) + 3)
+#define L16(c) L4(c), L4((c) + 4), L4((c) + 8), L4((c) + 12)
+#define L64(c) L16(c), L16((c) + 16), L16((c) + 32), L16((c) + 48)
+
+static const unsigned char lower[256] = { L64(0), L64(64), L64(128), L64(192) };
+
+/*
+ * Byte classes for the one-pass scan of a query: 0 for an unreserved byte,
+ * so a run of them is a tight loop.
+ */
+enum { Q_PLAIN, Q_END, Q_AMP, Q_EQUALS, Q_PERCENT, Q_OTHER };
+#define QC(c) (IS_UNRESERVED(c) ? Q_PLAIN : (c) == 0 ? Q_END : (c) == '&' ? Q_AMP : \
+	       (c) == '=' ? Q_EQUALS : (c) == '%' ? Q_PERCENT : Q_OTHER)
+#define QC4(c) QC(c), QC((c) + 1), QC((c) + 2), QC((c) + 3)
+#define QC16(c) QC4(c), QC4((c) + 4), QC4((c) + 8), QC4((c) + 12)
+#define QC64(c) QC16(c), QC16((c) + 16), QC16((c) + 32), QC16((c) + 48)
+
+static const unsigned char qclass[256] = { QC64(0), QC64(64), QC64(128), QC64(192) };
+
+static char *put_enc(char *p, const struct enc *e)
 {
-	if (unreserved[c] || (keep_slash && c == '/')) {
-		*p++ = (char)c;
-	} else {
-		*p++ = '%';
-		*p++ = hexdigits[c >> 4];
-		*p++ = hexdigits[c & 15];
-	}
-	return p;
+	memcpy(p, e, sizeof(*e));
+	return p + e->len;
 }
 
 /* Make room for encoding `len` bytes (at most 3 each); returns the end. */
@@ -81,17 +117,36 @@ static void set_end(tp_buf *out, char *end)
 	*end = '\0';
 }
 
+/* s[0..len) encoded through `table` at p; returns the end. */
+static char *put_encoded(char *p, const struct enc *table, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p = put_enc(p, &table[(unsigned char)s[i]]);
+	return p;
+}
+
 int tp_sigv4_uri_encode(tp_buf *out, const char *s, size_t len, int keep_slash)
 {
 	char *p = grow_encoded(out, len);
-	size_t i;
 
 	if (!p)
 		return -1;
-	for (i = 0; i < len; i++)
-		p = put_encoded(p, (unsigned char)s[i], keep_slash);
-	set_end(out, p);
+	set_end(out, put_encoded(p, keep_slash ? enc_path : enc_all, s, len));
 	return 0;
+}
+
+/*
+ * Whether the escape at s ('%' and what follows, NUL-terminated) is in
+ * canonical form: upper-case hex of a byte that is not unreserved.
+ */
+static int canonical_escape(const char *s)
+{
+	int hi = upper_hex[(unsigned char)s[1]];
+	int lo = hi < 0 ? -1 : upper_hex[(unsigned char)s[2]];
+
+	return lo >= 0 && !unreserved[hi << 4 | lo];
 }
 
 /*
@@ -107,12 +162,8 @@ static char *reencode(char *p, const char *s, size_t len)
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (unreserved[c]) {
-			*p++ = (char)c;
-			continue;
-		}
 		if (c == '%') {
-			int hi = i + 2 < len ? hexval[(unsigned char)s[i + 1]] : -1;
+			int hi = len - i >= 3 ? hexval[(unsigned char)s[i + 1]] : -1;
 			int lo = hi >= 0 ? hexval[(unsigned char)s[i + 2]] : -1;
 
 			if (lo < 0) {
@@ -123,9 +174,31 @@ static char *reencode(char *p, const char *s, size_t len)
 			c = (unsigned char)(hi << 4 | lo);
 			i += 2;
 		}
-		p = put_encoded(p, c, 0);
+		p = put_enc(p, &enc_all[c]);
 	}
 	return p;
+}
+
+/*
+ * A path botocore's normalisation leaves as it is: it starts with '/' and
+ * has no empty segment but a last one (a trailing slash), no "." and no "..".
+ */
+static int is_normal(const char *path, size_t len)
+{
+	const char *end = path + len, *seg = path + 1;
+
+	if (path[0] != '/')
+		return 0;
+	for (;;) {
+		const char *slash = memchr(seg, '/', (size_t)(end - seg));
+		size_t n = (size_t)((slash ? slash : end) - seg);
+
+		if (n == 0 ? slash != NULL : seg[0] == '.' && (n == 1 || (n == 2 && seg[1] == '.')))
+			return 0;
+		if (!slash)
+			return 1;
+		seg = slash + 1;
+	}
 }
 
 /*
@@ -134,46 +207,55 @@ static char *reencode(char *p, const char *s, size_t len)
  * result always starts with '/', and ends with one when the path did and
  * something is left.
  */
-static int normalize_path(tp_buf *out, const char *path)
+static int normalize_path(tp_buf *out, const char *path, size_t len)
 {
-	const char *p = path, *end = path + strlen(path);
+	const char *s = path, *end = path + len;
+	char *start, *p;
 
 	tp_buf_reset(out);
-	while (p < end) {
-		const char *seg = p, *slash = memchr(p, '/', (size_t)(end - p));
-		size_t n;
+	if (tp_buf_grow(out, len + 1) < 0)
+		return -1;
+	start = p = out->ptr;
+	while (s < end) {
+		const char *seg = s, *slash = memchr(s, '/', (size_t)(end - s));
+		size_t n = (size_t)((slash ? slash : end) - seg);
 
-		p = slash ? slash + 1 : end;
-		n = (size_t)((slash ? slash : end) - seg);
+		s = slash ? slash + 1 : end;
 		if (n == 0 || (n == 1 && seg[0] == '.'))
 			continue;
 		if (n == 2 && seg[0] == '.' && seg[1] == '.') {
-			const char *last = out->len ? memrchr(out->ptr, '/', out->len) : NULL;
+			char *last = p > start ? memrchr(start, '/', (size_t)(p - start)) : NULL;
 
-			tp_buf_truncate(out, last ? (size_t)(last - out->ptr) : 0);
+			p = last ? last : start;
 			continue;
 		}
-		if (tp_buf_addc(out, '/') < 0 || tp_buf_add(out, seg, n) < 0)
-			return -1;
+		*p++ = '/';
+		memcpy(p, seg, n);
+		p += n;
 	}
-	if (out->len == 0 || end[-1] == '/')
-		return tp_buf_addc(out, '/');
+	if (p == start || end[-1] == '/')
+		*p++ = '/';
+	set_end(out, p);
 	return 0;
 }
 
 int tp_sigv4__canon_uri(tp_buf *out, tp_buf *tmp, const char *path,
 			int normalize, int double_encode)
 {
+	size_t len;
+
 	if (!path || !*path)
 		path = "/";
-	if (normalize) {
-		if (normalize_path(tmp, path) < 0)
+	len = strlen(path);
+	if (normalize && !is_normal(path, len)) {
+		if (normalize_path(tmp, path, len) < 0)
 			return -1;
-		path = tp_buf_cstr(tmp);
+		path = tmp->ptr;
+		len = tmp->len;
 	}
 	if (double_encode)
-		return tp_sigv4_uri_encode(out, path, strlen(path), 1);
-	return tp_buf_adds(out, path);
+		return tp_sigv4_uri_encode(out, path, len, 1);
+	return tp_buf_add(out, path, len);
 }
 
 static int cmp_bytes(const char *a, size_t alen, const char *b, size_t blen)
@@ -187,8 +269,11 @@ static int cmp_bytes(const char *a, size_t alen, const char *b, size_t blen)
 
 static int param_less(const tp_sigv4__param *a, const tp_sigv4__param *b)
 {
-	int c = cmp_bytes(a->k, a->klen, b->k, b->klen);
+	int c;
 
+	if (a->klen && b->klen && a->k[0] != b->k[0])     /* most keys differ at once */
+		return (unsigned char)a->k[0] < (unsigned char)b->k[0];
+	c = cmp_bytes(a->k, a->klen, b->k, b->klen);
 	return c ? c < 0 : cmp_bytes(a->v, a->vlen, b->v, b->vlen) < 0;
 }
 
@@ -218,72 +303,128 @@ static void sort_params(tp_sigv4__param *q, size_t n)
 	}
 }
 
+/* Room for n parameters in t->params, keeping those there. */
 static tp_sigv4__param *params_room(tp_sigv4__tls *t, size_t n)
 {
 	if (n > t->params_alloc) {
-		t->params = tp_xrealloc(t->params, n * sizeof(*t->params));
-		t->params_alloc = n;
+		size_t alloc = t->params_alloc ? t->params_alloc : 8;
+
+		while (alloc < n)
+			alloc *= 2;
+		t->params = tp_xrealloc(t->params, alloc * sizeof(*t->params));
+		t->params_alloc = alloc;
 	}
 	return t->params;
 }
 
 /*
- * Re-encode "k=v" (or "k") at *p into *q. `p` has room (the caller grew the
- * buffer for the whole query), so the pointers stay valid.
+ * Scan a key (up to '=', '&' or the end) or a value (up to '&' or the
+ * end) from s; returns where it ends. *canonical is cleared when a byte in
+ * it is neither unreserved nor a canonical escape.
  */
-static int add_param(char **p, tp_sigv4__param *q, const char *seg, size_t n)
+static const char *scan_part(const char *s, int key, int *canonical)
 {
-	const char *eq = memchr(seg, '=', n);
-	size_t klen = eq ? (size_t)(eq - seg) : n;
+	*canonical = 1;
+	for (;; s++) {
+		while (qclass[(unsigned char)*s] == Q_PLAIN)
+			s++;
+		switch (qclass[(unsigned char)*s]) {
+		case Q_END: case Q_AMP:
+			return s;
+		case Q_EQUALS:
+			if (key)
+				return s;
+			*canonical = 0;
+			break;
+		case Q_PERCENT:
+			if (canonical_escape(s)) {
+				s += 2;
+				break;
+			}
+			/* fall through */
+		default:
+			*canonical = 0;
+		}
+	}
+}
+
+/*
+ * A key or value s[0..len) in canonical form: s itself when it is, else
+ * re-encoded into t->scratch. The first time, room is made for everything
+ * from s to the end of the query, so later parts never move earlier ones.
+ * Returns the length, or -1 on a malformed escape.
+ */
+static long canonical_part(tp_sigv4__tls *t, const char **out, const char *s, size_t len,
+			   int canonical)
+{
+	tp_buf *b = &t->scratch;
 	char *end;
 
-	q->k = *p;
-	if (!(end = reencode(*p, seg, klen)))
+	*out = s;
+	if (canonical)
+		return (long)len;
+	if (!b->len && !grow_encoded(b, strlen(s)))
 		return -1;
-	q->klen = (size_t)(end - q->k);
-	q->v = end;
-	if (eq && !(end = reencode(end, eq + 1, n - klen - 1)))
+	*out = b->ptr + b->len;
+	if (!(end = reencode(b->ptr + b->len, s, len)))
 		return -1;
-	q->vlen = (size_t)(end - q->v);
-	*p = end;
-	return 0;
+	set_end(b, end);
+	return (long)(end - *out);
 }
 
-static size_t count_params(const char *query)
+/*
+ * The next parameter of the query at *s into *q, *s moved past it and its
+ * '&'; 0 for an empty segment ("a&&b"), which carries none; -1 on error.
+ */
+static int next_param(tp_sigv4__tls *t, tp_sigv4__param *q, const char **s)
 {
-	size_t n = 1;
+	const char *k = *s, *end;
+	int canonical;
+	long len;
 
-	for (; *query; query++)
-		n += *query == '&';
-	return n;
+	end = scan_part(k, 1, &canonical);
+	*s = end;
+	if (end == k && *end != '=') {  /* an empty segment carries no parameter */
+		*s += *end == '&';
+		return 0;
+	}
+	if ((len = canonical_part(t, &q->k, k, (size_t)(end - k), canonical)) < 0)
+		return -1;
+	q->klen = (size_t)len;
+	q->v = "";
+	q->vlen = 0;
+	if (*end == '=') {
+		const char *v = end + 1;
+
+		*s = scan_part(v, 0, &canonical);
+		if ((len = canonical_part(t, &q->v, v, (size_t)(*s - v), canonical)) < 0)
+			return -1;
+		q->vlen = (size_t)len;
+	}
+	*s += **s == '&';
+	return 1;
 }
 
-/* The query's parameters, re-encoded into t->tmp1; returns how many, or -1. */
+/*
+ * The query's parameters into t->params, in canonical form (pointing into
+ * the query itself, or into t->scratch for those that needed re-encoding);
+ * returns how many, or -1. Leaves room for nextra more.
+ */
 static long parse_query(tp_sigv4__tls *t, const char *query, size_t nextra)
 {
-	size_t len, n = 0;
-	tp_sigv4__param *q;
-	const char *s, *end;
-	char *p;
+	const char *s = query ? query : "";
+	size_t n = 0;
 
-	if (!query)
-		query = "";
-	len = strlen(query);
-	q = params_room(t, (len ? count_params(query) : 0) + nextra);
-	s = query;
-	end = query + len;
-	tp_buf_reset(&t->tmp1);
-	if (!(p = grow_encoded(&t->tmp1, len)))
-		return -1;
-	while (s < end) {
-		const char *amp = memchr(s, '&', (size_t)(end - s));
-		size_t seglen = (size_t)((amp ? amp : end) - s);
+	params_room(t, nextra + 4);
+	tp_buf_reset(&t->scratch);
+	while (*s) {
+		int rc;
 
-		if (seglen && add_param(&p, &q[n++], s, seglen) < 0)
+		params_room(t, n + 1 + nextra);
+		if ((rc = next_param(t, &t->params[n], &s)) < 0)
 			return -1;
-		s = amp ? amp + 1 : end;
+		n += (size_t)rc;
 	}
-	set_end(&t->tmp1, p);
 	return (long)n;
 }
 
@@ -292,6 +433,7 @@ int tp_sigv4__canon_query(tp_buf *out, tp_sigv4__tls *t, const char *query,
 {
 	long parsed = parse_query(t, query, nextra);
 	size_t i, n, total = 0;
+	const tp_sigv4__param *q;
 	char *p;
 
 	if (parsed < 0)
@@ -307,14 +449,14 @@ int tp_sigv4__canon_query(tp_buf *out, tp_sigv4__tls *t, const char *query,
 	if (tp_buf_grow(out, total) < 0)
 		return -1;
 	p = out->ptr + out->len;
-	for (i = 0; i < n; i++) {
+	for (i = 0, q = t->params; i < n; i++, q++) {
 		if (i)
 			*p++ = '&';
-		memcpy(p, t->params[i].k, t->params[i].klen);
-		p += t->params[i].klen;
+		memcpy(p, q->k, q->klen);
+		p += q->klen;
 		*p++ = '=';
-		memcpy(p, t->params[i].v, t->params[i].vlen);
-		p += t->params[i].vlen;
+		memcpy(p, q->v, q->vlen);
+		p += q->vlen;
 	}
 	set_end(out, p);
 	return 0;
@@ -349,9 +491,33 @@ void tp_sigv4__sort_headers(tp_sigv4__hdr *h, size_t n)
 	}
 }
 
+/* w with the ASCII capitals among its eight bytes lower-cased. */
+static uint64_t lower8(uint64_t w)
+{
+	uint64_t low7 = w & 0x7f7f7f7f7f7f7f7fULL;
+	uint64_t ge_a = low7 + 0x3f3f3f3f3f3f3f3fULL;   /* bit 7 set from 'A' up */
+	uint64_t gt_z = low7 + 0x2525252525252525ULL;   /* ... from 'Z' + 1 up */
+
+	return w | (((ge_a ^ gt_z) & ~w & 0x8080808080808080ULL) >> 2);
+}
+
+static void lower_copy(char *p, const char *s, size_t len)
+{
+	size_t i = 0;
+	uint64_t w;
+
+	for (; len - i >= sizeof(w); i += sizeof(w)) {
+		memcpy(&w, s + i, sizeof(w));
+		w = lower8(w);
+		memcpy(p + i, &w, sizeof(w));
+	}
+	for (; i < len; i++)
+		p[i] = (char)lower[(unsigned char)s[i]];
+}
+
 int tp_sigv4__lower_names(tp_sigv4__hdr *h, size_t n, tp_buf *tmp)
 {
-	size_t i, j, total = 0;
+	size_t i, total = 0;
 	char *p;
 
 	for (i = 0; i < n; i++) {
@@ -364,87 +530,129 @@ int tp_sigv4__lower_names(tp_sigv4__hdr *h, size_t n, tp_buf *tmp)
 		return -1;
 	p = tmp->ptr;
 	for (i = 0; i < n; i++) {
-		const char *name = h[i].lname;
-
+		lower_copy(p, h[i].lname, h[i].lname_len);
 		h[i].lname = p;
-		for (j = 0; j < h[i].lname_len; j++) {
-			char c = name[j];
-
-			*p++ = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-		}
+		p += h[i].lname_len;
 		*p++ = '\0';
 	}
 	tmp->len = total;
 	return 0;
 }
 
+/* Nonzero when a byte of w is below 0x21: a blank, a line break, a control. */
+static uint64_t has_low_byte(uint64_t w)
+{
+	return (w - 0x2121212121212121ULL) & ~w & 0x8080808080808080ULL;
+}
+
+/*
+ * Copy the run of bytes above 0x20 at *v (up to end) to p, eight at a
+ * time while no byte in eight is low; returns the end of the copy.
+ */
+static char *copy_run(char *p, const char **v, const char *end)
+{
+	const char *s = *v;
+	uint64_t w;
+
+	while (end - s >= (ptrdiff_t)sizeof(w)) {
+		memcpy(&w, s, sizeof(w));
+		if (has_low_byte(w))
+			break;
+		memcpy(p, &w, sizeof(w));
+		p += sizeof(w);
+		s += sizeof(w);
+	}
+	while (s < end && (unsigned char)*s > 0x20)
+		*p++ = *s++;
+	*v = s;
+	return p;
+}
+
 /*
  * Write a header value at p (room for its length). Leading and trailing
  * blanks go, a run of blanks inside becomes one space, and a value spanning
  * lines (obsolete line folding, "v1\n  v2") becomes its non-empty lines
- * joined with ',', as AWS's get-header-value-multiline expects. Returns the
- * end. The runs between blanks are copied whole: a session token is one
- * run of several hundred bytes.
+ * joined with ',', as AWS's get-header-value-multiline expects. Other
+ * control bytes are kept. Returns the end.
  */
-static char *put_value(char *p, const char *v)
+static char *put_value(char *p, const char *v, size_t len)
 {
-	enum { NONE, SPACE, COMMA } pending = NONE;
+	const char *end = v + len;
 	char *start = p;
+	char sep = 0;           /* owed before the next byte kept: ' ', ',' or none */
 
-	for (;;) {
-		size_t n = strcspn(v, " \t\v\f\r\n");
+	while (v < end) {
+		char c = *v;
 
-		if (n) {
-			if (pending != NONE && p > start)
-				*p++ = pending == COMMA ? ',' : ' ';
-			memcpy(p, v, n);
-			p += n;
-			v += n;
-			pending = NONE;
+		if (c == ' ' || c == '\t' || c == '\v' || c == '\f') {
+			sep = sep ? sep : ' ';
+			v++;
+			continue;
 		}
-		if (!*v)
-			return p;
-		if (*v == '\r' || *v == '\n')
-			pending = COMMA;
-		else if (pending == NONE)
-			pending = SPACE;
-		v++;
+		if (c == '\r' || c == '\n') {
+			sep = ',';
+			v++;
+			continue;
+		}
+		if (sep && p > start)
+			*p++ = sep;
+		sep = 0;
+		if ((unsigned char)c <= 0x20)
+			*p++ = *v++;    /* another control byte: kept, as botocore does */
+		else
+			p = copy_run(p, &v, end);
 	}
+	return p;
 }
 
-int tp_sigv4__canon_headers(tp_buf *out, tp_buf *signed_list,
-			    const tp_sigv4__hdr *h, size_t n)
+static int same_name(const tp_sigv4__hdr *a, const tp_sigv4__hdr *b)
 {
-	size_t i, room = 0, lroom = 0;
-	char *p, *s;
+	return a->lname_len == b->lname_len && memcmp(a->lname, b->lname, a->lname_len) == 0;
+}
 
-	for (i = 0; i < n; i++) {
-		room += h[i].lname_len + h[i].value_len + 3;
-		lroom += h[i].lname_len + 1;
-	}
-	if (tp_buf_grow(out, room) < 0 || tp_buf_grow(signed_list, lroom) < 0)
+int tp_sigv4__canon_headers(tp_buf *out, const tp_sigv4__hdr *h, size_t n)
+{
+	size_t i, room = 0;
+	char *p;
+
+	for (i = 0; i < n; i++)
+		room += h[i].lname_len + h[i].value_len + 2;
+	if (tp_buf_grow(out, room) < 0)
 		return -1;
 	p = out->ptr + out->len;
-	s = signed_list->ptr + signed_list->len;
 	for (i = 0; i < n; i++) {
-		if (i > 0 && strcmp(h[i - 1].lname, h[i].lname) == 0) {
-			*p++ = ',';             /* a repeated name: values joined */
+		if (i > 0 && same_name(&h[i - 1], &h[i])) {
+			p[-1] = ',';            /* a repeated name: values joined */
 		} else {
-			if (i) {
-				*p++ = '\n';
-				*s++ = ';';
-			}
 			memcpy(p, h[i].lname, h[i].lname_len);
 			p += h[i].lname_len;
 			*p++ = ':';
-			memcpy(s, h[i].lname, h[i].lname_len);
-			s += h[i].lname_len;
 		}
-		p = put_value(p, h[i].value ? h[i].value : "");
-	}
-	if (n)
+		p = put_value(p, h[i].value ? h[i].value : "", h[i].value_len);
 		*p++ = '\n';
+	}
 	set_end(out, p);
-	set_end(signed_list, s);
+	return 0;
+}
+
+int tp_sigv4__signed_headers(tp_buf *out, const tp_sigv4__hdr *h, size_t n)
+{
+	size_t i, room = 0;
+	char *p;
+
+	for (i = 0; i < n; i++)
+		room += h[i].lname_len + 1;
+	if (tp_buf_grow(out, room) < 0)
+		return -1;
+	p = out->ptr + out->len;
+	for (i = 0; i < n; i++) {
+		if (i > 0 && same_name(&h[i - 1], &h[i]))
+			continue;
+		if (p > out->ptr + out->len)
+			*p++ = ';';
+		memcpy(p, h[i].lname, h[i].lname_len);
+		p += h[i].lname_len;
+	}
+	set_end(out, p);
 	return 0;
 }

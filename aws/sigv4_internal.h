@@ -34,14 +34,12 @@ typedef struct tp_sigv4__param {
  * signature and freed when the thread exits (sigv4_keys.c).
  */
 typedef struct tp_sigv4__tls {
-	tp_buf tmp1;            /* canonical URI / query scratch */
+	tp_buf scratch;         /* re-encoded query keys and values; presign: the credential */
+	tp_buf path;            /* a normalised path */
 	tp_buf names;           /* lower-cased header names */
-	tp_buf headers;         /* canonical headers block */
 	tp_buf signed_list;     /* "host;x-amz-date" */
 	tp_buf query;           /* presign: the X-Amz-* parameters */
 	tp_buf scope;           /* "20150830/us-east-1/sts/aws4_request" */
-	tp_buf uri;             /* the canonical URI */
-	tp_buf canon_query;     /* the canonical query */
 	tp_sigv4__hdr *hdrs;
 	size_t hdrs_alloc;
 	tp_sigv4__param *params;
@@ -67,7 +65,7 @@ int tp_sigv4__canon_uri(tp_buf *out, tp_buf *tmp, const char *path,
  * Append the canonical query to `out`: the parameters of the raw `query`
  * (each key and value percent-decoded then encoded with the unreserved set,
  * "a" read as "a=", empty segments as in "a&&b" dropped) and the `extra`
- * ones (already canonical), sorted by key then value. Uses t->tmp1 and
+ * ones (already canonical), sorted by key then value. Uses t->scratch and
  * t->params. Returns 0, or -1 with TP_EINVAL on a malformed percent escape.
  */
 int tp_sigv4__canon_query(tp_buf *out, tp_sigv4__tls *t, const char *query,
@@ -84,13 +82,15 @@ void tp_sigv4__sort_headers(tp_sigv4__hdr *h, size_t n);
 
 /*
  * Append "name:value\n" for each distinct name of sorted `h` (values of a
- * repeated name joined with ','), and the signed-headers list "a;b;c" to
- * `signed_list`. Values are trimmed and blank runs folded to one space; a
- * value spanning lines (obsolete folding) becomes its non-empty trimmed
- * lines joined with ',', as in AWS's test suite. Returns 0 or -1 (cap).
+ * repeated name joined with ',') to `out`. Values are trimmed and blank
+ * runs folded to one space; a value spanning lines (obsolete folding)
+ * becomes its non-empty trimmed lines joined with ',', as in AWS's test
+ * suite. Returns 0 or -1 (cap).
  */
-int tp_sigv4__canon_headers(tp_buf *out, tp_buf *signed_list,
-			    const tp_sigv4__hdr *h, size_t n);
+int tp_sigv4__canon_headers(tp_buf *out, const tp_sigv4__hdr *h, size_t n);
+
+/* Append the signed-headers list of sorted `h`, "a;b;c", to `out`. Returns 0 or -1. */
+int tp_sigv4__signed_headers(tp_buf *out, const tp_sigv4__hdr *h, size_t n);
 
 /* SHA-256 of data, raw or as lower-case hex. Return 0, or -1 (error set). */
 int tp_sigv4__sha256(unsigned char out[32], const void *data, size_t len);
@@ -99,12 +99,10 @@ int tp_sigv4__sha256_hex(char out[65], const void *data, size_t len);
 /* in[0..len) as lower-case hex at out, NUL-terminated (2 * len + 1 bytes). */
 void tp_sigv4__hex(char *out, const unsigned char *in, size_t len);
 
-/* What a signing key is derived from. */
+/* What a signing key is derived from: secret, date ("20150830"), region, service. */
 typedef struct tp_sigv4__key {
-	const char *secret;
-	const char *date8;      /* "20150830" */
-	const char *region;
-	const char *service;
+	const char *part[4];
+	size_t len[4];
 } tp_sigv4__key;
 
 /*

@@ -88,14 +88,12 @@ static void tls_free(void *p)
 {
 	tp_sigv4__tls *t = p;
 
-	tp_buf_release(&t->tmp1);
+	tp_buf_release(&t->scratch);
+	tp_buf_release(&t->path);
 	tp_buf_release(&t->names);
-	tp_buf_release(&t->headers);
 	tp_buf_release(&t->signed_list);
 	tp_buf_release(&t->query);
 	tp_buf_release(&t->scope);
-	tp_buf_release(&t->uri);
-	tp_buf_release(&t->canon_query);
 	free(t->hdrs);
 	free(t->params);
 	free(t);
@@ -143,13 +141,19 @@ int tp_sigv4__sha256(unsigned char out[32], const void *data, size_t len)
 
 void tp_sigv4__hex(char *out, const unsigned char *in, size_t len)
 {
-	static const char digits[] = "0123456789abcdef";
+	static const char pairs[] =     /* byte b is pairs[2b], pairs[2b + 1] */
+		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+		"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+		"404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+		"606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+		"808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+		"a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+		"c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+		"e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 	size_t i;
 
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
+	for (i = 0; i < len; i++)
+		memcpy(out + 2 * i, pairs + 2 * in[i], 2);
 	out[2 * len] = '\0';
 }
 
@@ -213,28 +217,33 @@ static int hmac(unsigned char mac[32], const void *key, size_t keylen, const voi
 	return rc;
 }
 
+/* The first and the last eight bytes of s[0..len) (zero-padded when shorter). */
+static uint64_t ends_of(const char *s, size_t len)
+{
+	uint64_t first = 0, last = 0;
+
+	memcpy(&first, s, len < 8 ? len : 8);
+	if (len > 8)
+		memcpy(&last, s + len - 8, 8);
+	return first ^ (last * 0x9e3779b97f4a7c15ULL);
+}
+
 /*
- * The parts, their lengths, and a hash of them taken eight bytes at a time
- * (FNV-1a's multiply over words): only a filter, the bytes decide.
+ * The parts, their lengths, and a hash of them for the index. It is only a
+ * filter (slot_is compares the bytes), so it mixes each part's length and
+ * its first and last eight bytes, which tell apart secrets (random),
+ * regions ("us-east-1", "us-east-2") and services: a full hash of some
+ * 60 bytes costs more than the rest of a lookup.
  */
 static void key_name_init(struct key_name *n, const tp_sigv4__key *k)
 {
-	uint64_t h = 14695981039346656037ULL, w;
-	size_t i, off;
+	uint64_t h = 14695981039346656037ULL;
+	size_t i;
 
-	n->part[0] = k->secret;
-	n->part[1] = k->date8;
-	n->part[2] = k->region;
-	n->part[3] = k->service;
 	for (i = 0; i < 4; i++) {
-		n->len[i] = strlen(n->part[i]);
-		for (off = 0; off < n->len[i]; off += sizeof(w)) {
-			w = 0;
-			memcpy(&w, n->part[i] + off,
-			       n->len[i] - off < sizeof(w) ? n->len[i] - off : sizeof(w));
-			h = (h ^ w) * 1099511628211ULL;
-		}
-		h = (h ^ n->len[i]) * 1099511628211ULL;
+		n->part[i] = k->part[i];
+		n->len[i] = k->len[i];
+		h = (h ^ ends_of(k->part[i], k->len[i]) ^ k->len[i]) * 1099511628211ULL;
 	}
 	n->hash = h ^ (h >> 29);        /* the index uses the low bits */
 }
@@ -447,13 +456,16 @@ int tp_sigv4__sign_string(unsigned char mac[32], const tp_sigv4__key *k,
 int tp_sigv4_signing_key(unsigned char key[32], const char *secret, const char *date8,
 			 const char *region, const char *service)
 {
-	const tp_sigv4__key k = { secret, date8, region, service };
+	tp_sigv4__key k = { { secret, date8, region, service }, { 0, 0, 0, 0 } };
 	struct key_name n;
 	struct keyed kd;
+	size_t i;
 	int rc;
 
 	if (!secret || !date8 || !region || !service)
 		return tp_error_set(TP_EINVAL, "SigV4: a signing key needs secret, date, region and service");
+	for (i = 0; i < 4; i++)
+		k.len[i] = strlen(k.part[i]);
 	key_name_init(&n, &k);
 	rc = signing_key(&kd, &n);
 	if (rc >= 0)
