@@ -1,8 +1,19 @@
 /*
- * The scheduler (see sched.h for the policy). Suites are grouped by the set
- * of stacks they need; a group keeps its suites longest first, and a head
- * index skips those already started. An account caches, per group, the
- * deploy time it would need; the cache is dropped when its stacks change.
+ * The scheduler (see sched.h for the policy).
+ *
+ * Stack names and hashes are interned: a stack is a number (sid), a hash of
+ * it another (hid), so an account's deployments are an array sid -> hid
+ * and comparing is comparing integers. Suites that need the same stacks at
+ * the same hashes form a group; a group keeps its suites in the policy's
+ * order and a head index skips those already started. Groups with suites
+ * still pending are in an "active" list, so choosing a suite for an account
+ * visits only those.
+ *
+ * An account caches, per group, the deploy time the group would need there;
+ * when a stack changes on the account only the groups holding that stack
+ * are recomputed. For tp_sched_lease_score every (stack, hash) counts the
+ * pending suites that need it, so scoring an account is one pass over its
+ * stacks rather than over every group.
  */
 #include "runner/sched.h"
 
@@ -12,27 +23,54 @@
 #include "aws/util.h"
 
 #define DEFAULT_STACK_MS 60000
+#define DEFAULT_SUITE_MS 300000
 #define NO_COST (-1)
 
-typedef struct stackset {
-	tp_stack_ref *refs;          /* owned strings */
-	size_t n;
-} stackset;
+/* ---- interned stacks ------------------------------------------------------ */
+
+typedef struct stk {
+	char *name;
+	int64_t ms;                  /* deploy time; -1 until first asked */
+	int *deps;                   /* sids of its depends_on (when the driver tells) */
+	size_t ndeps;
+	int rank;                    /* 0 for a root, else 1 + its deepest dependency's */
+	int resolving;               /* guards against a depends_on cycle */
+	char **hashes;               /* hid -> hash */
+	int *waiting;                /* hid -> pending suites that need the stack at it */
+	size_t nhashes;
+	int *groups;                 /* groups that hold the stack */
+	size_t ngroups, agroups;
+} stk;
+
+typedef struct member {
+	int sid, hid;
+	size_t dep0, ndeps;          /* its dependencies in the group: depidx[dep0..] */
+} member;
 
 typedef struct group {
-	stackset set;
-	int *suites;                 /* longest first */
-	size_t n, alloc;
+	member *m;                   /* by (rank, sid): dependencies first */
+	size_t n;
+	size_t *depidx;
+	uint64_t key;
+	int *suites;                 /* in the policy's order */
+	size_t ns, alloc;
 	size_t head;                 /* suites[0..head) are all taken */
+	int npending;
+	int active;                  /* position in the active list, -1 when none pending */
+	int64_t best;                /* the least deploy time it needs on any leased account */
+	unsigned best_epoch;         /* best is valid while this is the scheduler's epoch */
 } group;
 
 typedef struct suite {
 	char *name;
 	int64_t expected;
+	int64_t key;                 /* the length it is ordered by (see build_groups) */
+	int unknown;                 /* no history: expected is the others' mean */
 	int group, pos;
 	int retries, attempts;
 	int taken;                   /* started or final: not in the pending pool */
 	int running, final, had_failure, flaky;
+	int retryable;               /* running, and a failure would bring it back */
 	tp_sched_result result;
 	int account;
 	int64_t started, ended;
@@ -43,108 +81,393 @@ typedef struct suite {
 typedef struct account {
 	int handle;
 	int busy;                    /* suite index, or -1 */
-	stackset known;
+	int64_t free_at;             /* busy: when its suite should end */
+	int planned;                 /* endgame: the suite the plan gives it next, or -1 */
+	int *have;                   /* sid -> hid deployed there, -1 none */
+	size_t nhave;
 	int64_t *cost;               /* per group, NO_COST when not computed */
+	size_t ncost;
 } account;
+
+typedef struct name_map {
+	int *slots;                  /* index + 1; 0 empty */
+	size_t cap;
+} name_map;
 
 struct tp_sched {
 	tp_sched_opts o;
+	stk *stks;
+	size_t nstks, astks;
+	name_map stack_map;          /* stack name -> sid */
+	name_map group_map;          /* group key -> gid */
 	suite *suites;
 	size_t nsuites, suites_alloc;
 	group *groups;
-	size_t ngroups;
+	size_t ngroups, agroups;
+	int *active;                 /* gids with pending suites */
+	size_t nactive;
 	account *accts;
 	size_t naccts, accts_alloc;
+	int64_t *fin;                /* scratch for critical paths */
+	size_t nfin;
+	unsigned version;            /* counts events the endgame plan cannot foresee */
+	unsigned planned_at;         /* the version the plan was made at */
+	unsigned epoch;              /* group.best older than this is recomputed */
 	int leasing;                 /* LEASE actions not yet answered */
 	int lease_blocked;
 	int pending;                 /* suites not taken */
 	int running;
+	int running_retryable;
 	int stopped;                 /* fail-fast tripped or tp_sched_stop */
+	int started_any;
 	int done_sent;
 	int grouped;
 };
 
-/* ---- stack sets -------------------------------------------------------- */
+/* ---- hashing and the maps -------------------------------------------------- */
 
-static const char *set_hash(const stackset *set, const char *name)
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
-	size_t i;
+	const unsigned char *c = p;
 
-	for (i = 0; i < set->n; i++)
-		if (strcmp(set->refs[i].name, name) == 0)
-			return set->refs[i].hash;
-	return NULL;
-}
-
-/* Add or replace name -> hash. */
-static void set_put(stackset *set, const char *name, const char *hash)
-{
-	size_t i;
-
-	for (i = 0; i < set->n; i++) {
-		if (strcmp(set->refs[i].name, name) == 0) {
-			free((char *)set->refs[i].hash);
-			set->refs[i].hash = tp_xstrdup(hash ? hash : "");
-			return;
-		}
+	while (n--) {
+		h ^= *c++;
+		h *= 0x100000001b3ULL;
 	}
-	set->refs = tp_xrealloc(set->refs, (set->n + 1) * sizeof(*set->refs));
-	set->refs[set->n].name = tp_xstrdup(name);
-	set->refs[set->n].hash = tp_xstrdup(hash ? hash : "");
-	set->n++;
+	return h;
 }
 
-static void set_release(stackset *set)
-{
-	size_t i;
+#define FNV_INIT 0xcbf29ce484222325ULL
 
-	for (i = 0; i < set->n; i++) {
-		free((char *)set->refs[i].name);
-		free((char *)set->refs[i].hash);
+static uint64_t name_key(const char *name)
+{
+	return fnv(FNV_INIT, name, strlen(name));
+}
+
+/* Slot for `key` in m whose entry satisfies eq (or the empty slot where it would go). */
+static size_t map_slot(const name_map *m, uint64_t key, int (*eq)(const void *, int, const void *),
+		       const void *ctx, const void *want)
+{
+	size_t i = (size_t)key & (m->cap - 1);
+
+	while (m->slots[i] && !eq(ctx, m->slots[i] - 1, want))
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+static void map_grow(name_map *m, size_t count, uint64_t (*key_of)(const void *, int),
+		     const void *ctx)
+{
+	int *old = m->slots;
+	size_t oldcap = m->cap, i;
+
+	if (m->cap && 2 * (count + 1) <= m->cap)
+		return;
+	m->cap = m->cap ? 2 * m->cap : 64;
+	m->slots = tp_xcalloc(m->cap, sizeof(*m->slots));
+	for (i = 0; i < oldcap; i++) {
+		size_t j;
+
+		if (!old[i])
+			continue;
+		j = (size_t)key_of(ctx, old[i] - 1) & (m->cap - 1);
+		while (m->slots[j])
+			j = (j + 1) & (m->cap - 1);
+		m->slots[j] = old[i];
 	}
-	free(set->refs);
-	set->refs = NULL;
-	set->n = 0;
+	free(old);
 }
 
-static int set_equal(const stackset *a, const tp_stack_ref *refs, size_t n)
+static int stack_eq(const void *ctx, int sid, const void *name)
+{
+	return strcmp(((const tp_sched *)ctx)->stks[sid].name, name) == 0;
+}
+
+static uint64_t stack_key(const void *ctx, int sid)
+{
+	return name_key(((const tp_sched *)ctx)->stks[sid].name);
+}
+
+/* ---- interning ------------------------------------------------------------- */
+
+static int lookup_stack(const tp_sched *s, const char *name)
 {
 	size_t i;
 
-	if (a->n != n)
-		return 0;
+	if (!s->stack_map.cap)
+		return -1;
+	i = map_slot(&s->stack_map, name_key(name), stack_eq, s, name);
+	return s->stack_map.slots[i] - 1;
+}
+
+static int lookup_hash(const tp_sched *s, int sid, const char *hash)
+{
+	const stk *k = &s->stks[sid];
+	size_t i;
+
+	for (i = 0; i < k->nhashes; i++)
+		if (strcmp(k->hashes[i], hash ? hash : "") == 0)
+			return (int)i;
+	return -1;
+}
+
+static int intern_hash(tp_sched *s, int sid, const char *hash)
+{
+	stk *k = &s->stks[sid];
+	int hid = lookup_hash(s, sid, hash);
+
+	if (hid >= 0)
+		return hid;
+	k->hashes = tp_xrealloc(k->hashes, (k->nhashes + 1) * sizeof(*k->hashes));
+	k->waiting = tp_xrealloc(k->waiting, (k->nhashes + 1) * sizeof(*k->waiting));
+	k->hashes[k->nhashes] = tp_xstrdup(hash ? hash : "");
+	k->waiting[k->nhashes] = 0;
+	return (int)k->nhashes++;
+}
+
+static int intern_stack(tp_sched *s, const char *name);
+
+/* Its depends_on from the driver, interned, and its rank. */
+static void resolve_deps(tp_sched *s, int sid)
+{
+	const char *const *names = NULL;
+	char **copy;
+	size_t n, i;
+	int rank = 0;
+
+	if (!s->o.stack_depends_on)
+		return;
+	n = s->o.stack_depends_on(s->o.ctx, s->stks[sid].name, &names);
+	copy = tp_xcalloc(n + 1, sizeof(*copy));     /* interning asks again for others */
+	for (i = 0; i < n; i++)
+		copy[i] = tp_xstrdup(names[i]);
+	s->stks[sid].resolving = 1;
+	s->stks[sid].deps = tp_xcalloc(n + 1, sizeof(int));
 	for (i = 0; i < n; i++) {
-		const char *h = set_hash(a, refs[i].name);
-		if (!h || strcmp(h, refs[i].hash ? refs[i].hash : "") != 0)
-			return 0;
+		int d = intern_stack(s, copy[i]);   /* s->stks may move */
+
+		free(copy[i]);
+		if (s->stks[d].resolving)           /* a cycle: leave that edge out */
+			continue;
+		s->stks[sid].deps[s->stks[sid].ndeps++] = d;
+		if (s->stks[d].rank + 1 > rank)
+			rank = s->stks[d].rank + 1;
 	}
+	free(copy);
+	s->stks[sid].rank = rank;
+	s->stks[sid].resolving = 0;
+}
+
+static int intern_stack(tp_sched *s, const char *name)
+{
+	int sid = lookup_stack(s, name);
+	size_t slot;
+
+	if (sid >= 0)
+		return sid;
+	if (s->nstks == s->astks) {
+		s->astks = s->astks ? 2 * s->astks : 16;
+		s->stks = tp_xrealloc(s->stks, s->astks * sizeof(*s->stks));
+	}
+	memset(&s->stks[s->nstks], 0, sizeof(*s->stks));
+	s->stks[s->nstks].name = tp_xstrdup(name);
+	s->stks[s->nstks].ms = -1;
+	sid = (int)s->nstks++;
+	map_grow(&s->stack_map, s->nstks, stack_key, s);
+	slot = map_slot(&s->stack_map, name_key(name), stack_eq, s, name);
+	s->stack_map.slots[slot] = sid + 1;
+	resolve_deps(s, sid);
+	return sid;
+}
+
+static int64_t stack_ms(tp_sched *s, int sid)
+{
+	stk *k = &s->stks[sid];
+
+	if (k->ms < 0)
+		k->ms = s->o.stack_deploy_ms ? s->o.stack_deploy_ms(s->o.ctx, k->name) :
+					       DEFAULT_STACK_MS;
+	return k->ms;
+}
+
+/* ---- groups ------------------------------------------------------------------ */
+
+static int by_rank(const void *a, const void *b, void *ctx)
+{
+	const tp_sched *s = ctx;
+	const member *x = a, *y = b;
+
+	if (s->stks[x->sid].rank != s->stks[y->sid].rank)
+		return s->stks[x->sid].rank - s->stks[y->sid].rank;
+	if (x->sid != y->sid)
+		return x->sid - y->sid;
+	return x->hid - y->hid;
+}
+
+static uint64_t members_key(const member *m, size_t n)
+{
+	uint64_t h = FNV_INIT;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h = fnv(h, &m[i].sid, sizeof(m[i].sid));
+		h = fnv(h, &m[i].hid, sizeof(m[i].hid));
+	}
+	return h;
+}
+
+typedef struct group_probe {
+	const member *m;
+	size_t n;
+} group_probe;
+
+static int group_eq(const void *ctx, int gid, const void *want)
+{
+	const group *g = &((const tp_sched *)ctx)->groups[gid];
+	const group_probe *p = want;
+	size_t i;
+
+	if (g->n != p->n)
+		return 0;
+	for (i = 0; i < g->n; i++)
+		if (g->m[i].sid != p->m[i].sid || g->m[i].hid != p->m[i].hid)
+			return 0;
 	return 1;
 }
 
-static int64_t stack_ms(const tp_sched *s, const char *name)
+static uint64_t group_key(const void *ctx, int gid)
 {
-	return s->o.stack_deploy_ms ? s->o.stack_deploy_ms(s->o.ctx, name) : DEFAULT_STACK_MS;
+	return ((const tp_sched *)ctx)->groups[gid].key;
 }
 
-/* Deploy time `need` costs on an account that has `have`. */
-static int64_t missing_ms(const tp_sched *s, const stackset *need, const tp_stack_ref *have,
-			  size_t nhave)
+/* Where each member's dependencies are within the group. */
+static void link_members(tp_sched *s, group *g)
 {
-	int64_t ms = 0;
-	size_t i, j;
+	size_t i, j, k, n = 0;
 
-	for (i = 0; i < need->n; i++) {
-		int ok = 0;
-		for (j = 0; j < nhave && !ok; j++)
-			ok = strcmp(have[j].name, need->refs[i].name) == 0 &&
-			     strcmp(have[j].hash, need->refs[i].hash) == 0;
-		if (!ok)
-			ms += stack_ms(s, need->refs[i].name);
+	for (i = 0; i < g->n; i++)
+		n += s->stks[g->m[i].sid].ndeps;
+	g->depidx = tp_xcalloc(n + 1, sizeof(size_t));
+	for (n = 0, i = 0; i < g->n; i++) {
+		const stk *st = &s->stks[g->m[i].sid];
+
+		g->m[i].dep0 = n;
+		for (k = 0; k < st->ndeps; k++)
+			for (j = 0; j < i; j++)
+				if (g->m[j].sid == st->deps[k])
+					g->depidx[n + g->m[i].ndeps++] = j;
+		n += g->m[i].ndeps;
 	}
-	return ms;
 }
 
-/* ---- construction ------------------------------------------------------ */
+static void stack_in_group(stk *k, int gid)
+{
+	if (k->ngroups && k->groups[k->ngroups - 1] == gid)
+		return;
+	if (k->ngroups == k->agroups) {
+		k->agroups = k->agroups ? 2 * k->agroups : 8;
+		k->groups = tp_xrealloc(k->groups, k->agroups * sizeof(*k->groups));
+	}
+	k->groups[k->ngroups++] = gid;
+}
+
+static int new_group(tp_sched *s, member *m, size_t n, uint64_t key)
+{
+	group *g;
+	size_t i;
+	int gid;
+
+	if (s->ngroups == s->agroups) {
+		s->agroups = s->agroups ? 2 * s->agroups : 16;
+		s->groups = tp_xrealloc(s->groups, s->agroups * sizeof(*s->groups));
+		s->active = tp_xrealloc(s->active, s->agroups * sizeof(*s->active));
+	}
+	gid = (int)s->ngroups++;
+	g = &s->groups[gid];
+	memset(g, 0, sizeof(*g));
+	g->m = m;
+	g->n = n;
+	g->key = key;
+	g->active = -1;
+	link_members(s, g);
+	for (i = 0; i < n; i++)
+		stack_in_group(&s->stks[m[i].sid], gid);
+	return gid;
+}
+
+/* The group of these stacks, made when new. */
+static int find_group(tp_sched *s, const tp_stack_ref *refs, size_t n)
+{
+	member *m = tp_xcalloc(n + 1, sizeof(*m));
+	group_probe probe;
+	size_t i, k = 0, slot;
+	uint64_t key;
+	int gid;
+
+	for (i = 0; i < n; i++)
+		m[i].sid = intern_stack(s, refs[i].name);
+	for (i = 0; i < n; i++)
+		m[i].hid = intern_hash(s, m[i].sid, refs[i].hash);
+	qsort_r(m, n, sizeof(*m), by_rank, s);
+	for (i = 0; i < n; i++)           /* a stack named twice counts once */
+		if (k == 0 || m[k - 1].sid != m[i].sid || m[k - 1].hid != m[i].hid)
+			m[k++] = m[i];
+	key = members_key(m, k);
+	probe.m = m;
+	probe.n = k;
+	map_grow(&s->group_map, s->ngroups + 1, group_key, s);
+	slot = map_slot(&s->group_map, key, group_eq, s, &probe);
+	if (s->group_map.slots[slot]) {
+		free(m);
+		return s->group_map.slots[slot] - 1;
+	}
+	gid = new_group(s, m, k, key);
+	s->group_map.slots[slot] = gid + 1;
+	return gid;
+}
+
+/* ---- pending suites ------------------------------------------------------------ */
+
+static void activate(tp_sched *s, int gid)
+{
+	group *g = &s->groups[gid];
+
+	if (g->active >= 0)
+		return;
+	g->active = (int)s->nactive;
+	s->active[s->nactive++] = gid;
+}
+
+static void deactivate(tp_sched *s, int gid)
+{
+	group *g = &s->groups[gid];
+	int last;
+
+	if (g->active < 0)
+		return;
+	last = s->active[--s->nactive];
+	s->active[g->active] = last;
+	s->groups[last].active = g->active;
+	g->active = -1;
+}
+
+/* A suite of group gid leaves (delta -1) or rejoins (+1) the pending pool. */
+static void count_pending(tp_sched *s, int gid, int delta)
+{
+	group *g = &s->groups[gid];
+	size_t i;
+
+	g->npending += delta;
+	s->pending += delta;
+	for (i = 0; i < g->n; i++)
+		s->stks[g->m[i].sid].waiting[g->m[i].hid] += delta;
+	if (g->npending > 0)
+		activate(s, gid);
+	else
+		deactivate(s, gid);
+}
+
+/* ---- construction ------------------------------------------------------------- */
 
 tp_sched *tp_sched_new(const tp_sched_opts *opts)
 {
@@ -153,12 +476,14 @@ tp_sched *tp_sched_new(const tp_sched_opts *opts)
 	s->o = *opts;
 	if (s->o.max_accounts < 1)
 		s->o.max_accounts = 1;
+	s->planned_at = (unsigned)-1;
+	s->epoch = 1;            /* ... and best_epoch 0: not computed */
 	return s;
 }
 
 void tp_sched_free(tp_sched *s)
 {
-	size_t i;
+	size_t i, j;
 
 	if (!s)
 		return;
@@ -167,31 +492,32 @@ void tp_sched_free(tp_sched *s)
 		free(s->suites[i].failed_on);
 	}
 	for (i = 0; i < s->ngroups; i++) {
-		set_release(&s->groups[i].set);
+		free(s->groups[i].m);
+		free(s->groups[i].depidx);
 		free(s->groups[i].suites);
 	}
 	for (i = 0; i < s->naccts; i++) {
-		set_release(&s->accts[i].known);
+		free(s->accts[i].have);
 		free(s->accts[i].cost);
 	}
+	for (i = 0; i < s->nstks; i++) {
+		for (j = 0; j < s->stks[i].nhashes; j++)
+			free(s->stks[i].hashes[j]);
+		free(s->stks[i].hashes);
+		free(s->stks[i].waiting);
+		free(s->stks[i].name);
+		free(s->stks[i].deps);
+		free(s->stks[i].groups);
+	}
+	free(s->stks);
+	free(s->stack_map.slots);
+	free(s->group_map.slots);
 	free(s->suites);
 	free(s->groups);
+	free(s->active);
 	free(s->accts);
+	free(s->fin);
 	free(s);
-}
-
-static int find_group(tp_sched *s, const tp_sched_suite *in)
-{
-	size_t i;
-
-	for (i = 0; i < s->ngroups; i++)
-		if (set_equal(&s->groups[i].set, in->stacks, in->nstacks))
-			return (int)i;
-	s->groups = tp_xrealloc(s->groups, (s->ngroups + 1) * sizeof(*s->groups));
-	memset(&s->groups[s->ngroups], 0, sizeof(*s->groups));
-	for (i = 0; i < in->nstacks; i++)
-		set_put(&s->groups[s->ngroups].set, in->stacks[i].name, in->stacks[i].hash);
-	return (int)s->ngroups++;
 }
 
 int tp_sched_add_suite(tp_sched *s, const tp_sched_suite *in)
@@ -207,45 +533,82 @@ int tp_sched_add_suite(tp_sched *s, const tp_sched_suite *in)
 	memset(u, 0, sizeof(*u));
 	u->name = tp_xstrdup(in->name);
 	u->expected = in->expected_ms > 0 ? in->expected_ms : 0;
+	u->unknown = in->expected_ms < 0;
 	u->retries = in->retries > 0 ? in->retries : 0;
 	u->account = -1;
-	u->group = find_group(s, in);
+	u->group = find_group(s, in->stacks, in->nstacks);
 	g = &s->groups[u->group];
-	if (g->n == g->alloc) {
+	if (g->ns == g->alloc) {
 		g->alloc = g->alloc ? 2 * g->alloc : 8;
 		g->suites = tp_xrealloc(g->suites, g->alloc * sizeof(*g->suites));
 	}
-	g->suites[g->n++] = (int)s->nsuites;
-	s->pending++;
-	return (int)s->nsuites++;
+	g->suites[g->ns++] = (int)s->nsuites;
+	s->nsuites++;
+	count_pending(s, u->group, +1);
+	return (int)s->nsuites - 1;
 }
 
-/* Longest first; equal lengths in the order added. */
+/* Longest first (FIFO: in the order added); equal lengths in the order added. */
 static int by_expected(const void *a, const void *b, void *ctx)
 {
 	const tp_sched *s = ctx;
 	const suite *x = &s->suites[*(const int *)a];
 	const suite *y = &s->suites[*(const int *)b];
 
-	if (x->expected != y->expected)
-		return x->expected > y->expected ? -1 : 1;
+	if (s->o.policy != TP_SCHED_POLICY_FIFO && x->key != y->key)
+		return x->key > y->key ? -1 : 1;
 	return *(const int *)a - *(const int *)b;
+}
+
+/*
+ * Suites without history get the mean of the others. Affinity orders them
+ * as long as the longest known suite: their length could be anything, and
+ * one that turns out long hurts least when it started early.
+ */
+static void fill_unknown(tp_sched *s)
+{
+	int64_t sum = 0, longest = 0, mean;
+	size_t i, known = 0;
+
+	for (i = 0; i < s->nsuites; i++) {
+		if (s->suites[i].unknown)
+			continue;
+		sum += s->suites[i].expected;
+		known++;
+		if (s->suites[i].expected > longest)
+			longest = s->suites[i].expected;
+	}
+	mean = known ? sum / (int64_t)known : DEFAULT_SUITE_MS;
+	for (i = 0; i < s->nsuites; i++) {
+		suite *u = &s->suites[i];
+
+		if (u->unknown)
+			u->expected = mean;
+		u->key = u->unknown && s->o.policy == TP_SCHED_POLICY_AFFINITY && longest > mean ?
+			 longest : u->expected;
+	}
 }
 
 static void build_groups(tp_sched *s)
 {
-	size_t i, j;
+	size_t i, j, most = 1;
 
+	fill_unknown(s);
 	for (i = 0; i < s->ngroups; i++) {
 		group *g = &s->groups[i];
-		qsort_r(g->suites, g->n, sizeof(*g->suites), by_expected, s);
-		for (j = 0; j < g->n; j++)
+
+		qsort_r(g->suites, g->ns, sizeof(*g->suites), by_expected, s);
+		for (j = 0; j < g->ns; j++)
 			s->suites[g->suites[j]].pos = (int)j;
+		if (g->n > most)
+			most = g->n;
 	}
+	s->fin = tp_xcalloc(most, sizeof(*s->fin));
+	s->nfin = most;
 	s->grouped = 1;
 }
 
-/* ---- accounts ---------------------------------------------------------- */
+/* ---- accounts ------------------------------------------------------------------- */
 
 static account *find_account(tp_sched *s, int handle)
 {
@@ -257,12 +620,61 @@ static account *find_account(tp_sched *s, int handle)
 	return NULL;
 }
 
-static void invalidate(tp_sched *s, account *a)
+static int have(const account *a, int sid)
+{
+	return (size_t)sid < a->nhave ? a->have[sid] : -1;
+}
+
+static void set_have(tp_sched *s, account *a, int sid, int hid)
 {
 	size_t i;
 
-	for (i = 0; i < s->ngroups; i++)
-		a->cost[i] = NO_COST;
+	if ((size_t)sid >= a->nhave) {
+		size_t n = s->nstks > (size_t)sid ? s->nstks : (size_t)sid + 1;
+
+		a->have = tp_xrealloc(a->have, n * sizeof(*a->have));
+		for (i = a->nhave; i < n; i++)
+			a->have[i] = -1;
+		a->nhave = n;
+	}
+	if (a->have[sid] == hid)
+		return;
+	if (a->have[sid] >= 0)
+		s->epoch++;      /* a group may need more here now: every best is suspect */
+	a->have[sid] = hid;
+	for (i = 0; i < s->stks[sid].ngroups && a->cost; i++)
+		if ((size_t)s->stks[sid].groups[i] < a->ncost)
+			a->cost[s->stks[sid].groups[i]] = NO_COST;
+}
+
+static int64_t group_cost(tp_sched *s, account *a, int gi);
+
+/* Account a's stacks grew: the groups holding stack sid may be cheapest there now. */
+static void lower_bests(tp_sched *s, account *a, int sid)
+{
+	const stk *k = &s->stks[sid];
+	size_t i;
+
+	for (i = 0; i < k->ngroups; i++) {
+		group *g = &s->groups[k->groups[i]];
+		int64_t c;
+
+		if (g->best_epoch != s->epoch)
+			continue;
+		c = group_cost(s, a, k->groups[i]);
+		if (c < g->best)
+			g->best = c;
+	}
+}
+
+static void record_stacks(tp_sched *s, account *a, const tp_stack_ref *stacks, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int sid = intern_stack(s, stacks[i].name);
+		set_have(s, a, sid, intern_hash(s, sid, stacks[i].hash));
+	}
 }
 
 void tp_sched_account_leased(tp_sched *s, int handle, const tp_stack_ref *stacks, size_t n)
@@ -280,10 +692,19 @@ void tp_sched_account_leased(tp_sched *s, int handle, const tp_stack_ref *stacks
 	memset(a, 0, sizeof(*a));
 	a->handle = handle;
 	a->busy = -1;
-	for (i = 0; i < n; i++)
-		set_put(&a->known, stacks[i].name, stacks[i].hash);
-	a->cost = tp_xcalloc(s->ngroups ? s->ngroups : 1, sizeof(*a->cost));
-	invalidate(s, a);
+	a->planned = -1;
+	s->version++;
+	record_stacks(s, a, stacks, n);
+	for (i = 0; i < s->ngroups; i++) {
+		group *g = &s->groups[i];
+		int64_t c;
+
+		if (g->best_epoch != s->epoch)
+			continue;
+		c = group_cost(s, a, (int)i);
+		if (c < g->best)
+			g->best = c;
+	}
 }
 
 void tp_sched_lease_failed(tp_sched *s)
@@ -305,20 +726,62 @@ void tp_sched_stacks_deployed(tp_sched *s, int handle, const tp_stack_ref *stack
 
 	if (!a)
 		return;
-	for (i = 0; i < n; i++)
-		set_put(&a->known, stacks[i].name, stacks[i].hash);
-	invalidate(s, a);
+	s->version++;
+	record_stacks(s, a, stacks, n);
+	for (i = 0; i < n; i++) {
+		int sid = lookup_stack(s, stacks[i].name);
+		if (sid >= 0)
+			lower_bests(s, a, sid);
+	}
 }
 
 static void release_account(tp_sched *s, account *a)
 {
-	set_release(&a->known);
+	free(a->have);
 	free(a->cost);
 	*a = s->accts[--s->naccts];
 	s->lease_blocked = 0;    /* a slot in the pool opened up */
+	s->epoch++;              /* it may have been some group's best */
+	s->version++;
 }
 
-/* ---- results ----------------------------------------------------------- */
+/*
+ * The deploy time group gi needs on account a: the longest chain of its
+ * stacks through depends_on, a stack already there at the right hash
+ * counting 0 (without depends_on from the driver, every stack is its own
+ * chain and they add up).
+ */
+static int64_t group_cost(tp_sched *s, account *a, int gi)
+{
+	const group *g = &s->groups[gi];
+	int64_t longest = 0, sum = 0;
+	size_t i, k;
+
+	if ((size_t)gi >= a->ncost) {
+		a->cost = tp_xrealloc(a->cost, s->ngroups * sizeof(*a->cost));
+		for (i = a->ncost; i < s->ngroups; i++)
+			a->cost[i] = NO_COST;
+		a->ncost = s->ngroups;
+	}
+	if (a->cost[gi] != NO_COST)
+		return a->cost[gi];
+	for (i = 0; i < g->n; i++) {
+		int64_t own = have(a, g->m[i].sid) == g->m[i].hid ? 0 : stack_ms(s, g->m[i].sid);
+		int64_t ready = 0;
+
+		for (k = 0; k < g->m[i].ndeps; k++)
+			if (s->fin[g->depidx[g->m[i].dep0 + k]] > ready)
+				ready = s->fin[g->depidx[g->m[i].dep0 + k]];
+		s->fin[i] = ready + own;
+		if (s->fin[i] > longest)
+			longest = s->fin[i];
+		sum += own;
+	}
+	a->cost[gi] = s->o.stack_depends_on ? longest : sum;
+	return a->cost[gi];
+}
+
+/* ---- results ---------------------------------------------------------------------- */
 
 static int64_t now(const tp_sched *s)
 {
@@ -331,7 +794,7 @@ static void finish(tp_sched *s, suite *u, tp_sched_result r)
 	u->result = r;
 	if (!u->taken) {
 		u->taken = 1;
-		s->pending--;
+		count_pending(s, u->group, -1);
 	}
 }
 
@@ -349,7 +812,7 @@ static void requeue(tp_sched *s, suite *u)
 	group *g = &s->groups[u->group];
 
 	u->taken = 0;
-	s->pending++;
+	count_pending(s, u->group, +1);
 	if ((size_t)u->pos < g->head)
 		g->head = (size_t)u->pos;
 }
@@ -361,8 +824,11 @@ void tp_sched_suite_done(tp_sched *s, int idx, tp_sched_result r)
 
 	if (!u->running)
 		return;
+	s->version++;
 	u->running = 0;
 	s->running--;
+	s->running_retryable -= u->retryable;
+	u->retryable = 0;
 	u->ended = now(s);
 	if (a)
 		a->busy = -1;
@@ -391,7 +857,7 @@ void tp_sched_stop(tp_sched *s)
 	skip_pending(s);
 }
 
-/* ---- choosing ---------------------------------------------------------- */
+/* ---- choosing ------------------------------------------------------------------------ */
 
 static int failed_on(const suite *u, int handle)
 {
@@ -408,9 +874,9 @@ static int group_first(tp_sched *s, group *g, const account *a)
 {
 	size_t i;
 
-	while (g->head < g->n && s->suites[g->suites[g->head]].taken)
+	while (g->head < g->ns && s->suites[g->suites[g->head]].taken)
 		g->head++;
-	for (i = g->head; i < g->n; i++) {
+	for (i = g->head; i < g->ns; i++) {
 		const suite *u = &s->suites[g->suites[i]];
 		if (!u->taken && (!a || !failed_on(u, a->handle)))
 			return g->suites[i];
@@ -418,48 +884,217 @@ static int group_first(tp_sched *s, group *g, const account *a)
 	return -1;
 }
 
-static int64_t group_cost(tp_sched *s, account *a, size_t gi)
+/* The least deploy time group gi needs on any leased account. */
+static int64_t group_best(tp_sched *s, int gi)
 {
-	if (a->cost[gi] == NO_COST)
-		a->cost[gi] = missing_ms(s, &s->groups[gi].set, a->known.refs, a->known.n);
-	return a->cost[gi];
+	group *g = &s->groups[gi];
+	size_t i;
+
+	if (g->best_epoch == s->epoch)
+		return g->best;
+	g->best = INT64_MAX;
+	for (i = 0; i < s->naccts; i++) {
+		int64_t c = group_cost(s, &s->accts[i], gi);
+		if (c < g->best)
+			g->best = c;
+	}
+	g->best_epoch = s->epoch;
+	return g->best;
+}
+
+static int64_t score(tp_sched *s, account *a, int gi, int u)
+{
+	switch (s->o.policy) {
+	case TP_SCHED_POLICY_FIFO:
+		return -(int64_t)u;
+	case TP_SCHED_POLICY_LONGEST:
+		return s->suites[u].key;
+	case TP_SCHED_POLICY_AFFINITY:
+		break;
+	}
+	/*
+	 * Longest first, where a suite's length includes the deploy it needs
+	 * wherever it runs (best: on the leased account that has most of its
+	 * stacks): a suite that needs a deploy on every account is as long
+	 * as its test plus that deploy, and starting it early keeps the
+	 * deploy out of the end of the run. Less the deploy it needs here
+	 * beyond that: the affinity, time this account would waste.
+	 */
+	{
+		int64_t best = group_best(s, gi), here = group_cost(s, a, gi);
+
+		return s->suites[u].key + best - (here - best);
+	}
 }
 
 /* The best pending suite for account a, or -1 (strict: never one that failed on a). */
-static int choose(tp_sched *s, account *a, int strict)
+static int choose(tp_sched *s, account *a, int strict, int *gid)
 {
 	int64_t best_score = 0;
 	int best = -1;
-	size_t gi;
+	size_t i;
 
-	for (gi = 0; gi < s->ngroups; gi++) {
-		int u = group_first(s, &s->groups[gi], strict ? a : NULL);
-		int64_t score;
+	for (i = 0; i < s->nactive; i++) {
+		int gi = s->active[i], u;
+		int64_t sc;
 
+		u = group_first(s, &s->groups[gi], strict ? a : NULL);
 		if (u < 0)
 			continue;
-		score = s->suites[u].expected - group_cost(s, a, gi);
-		if (best < 0 || score > best_score || (score == best_score && u < best)) {
+		sc = score(s, a, gi, u);
+		if (best < 0 || sc > best_score || (sc == best_score && u < best)) {
 			best = u;
-			best_score = score;
+			best_score = sc;
+			*gid = gi;
 		}
 	}
 	return best;
 }
 
+/* ---- the endgame plan ------------------------------------------------------------------- */
+
+/* One active group in a plan: its pending suites in order, and where they finish soonest. */
+typedef struct pgroup {
+	int gi;
+	size_t next;                 /* index in the group's suites of the next unplanned one */
+	int64_t finish;              /* least avail + deploy over the accounts */
+	size_t acct;                 /* where; SIZE_MAX when nowhere */
+} pgroup;
+
+/* The next unplanned pending suite of p's group, or -1. */
+static int pg_next(tp_sched *s, pgroup *p)
+{
+	const group *g = &s->groups[p->gi];
+
+	while (p->next < g->ns && s->suites[g->suites[p->next]].taken)
+		p->next++;
+	return p->next < g->ns ? g->suites[p->next] : -1;
+}
+
+/* Where suite u (of p's group) could start soonest, given the accounts' availability. */
+static void pg_best(tp_sched *s, pgroup *p, int u, const int64_t *avail)
+{
+	size_t b;
+
+	p->finish = INT64_MAX;
+	p->acct = SIZE_MAX;
+	for (b = 0; b < s->naccts; b++) {
+		int64_t f;
+
+		const account *a = &s->accts[b];
+
+		if (u >= 0 && s->suites[u].nfailed_on && failed_on(&s->suites[u], a->handle))
+			continue;
+		f = avail[b] + ((size_t)p->gi < a->ncost && a->cost[p->gi] != NO_COST ?
+				a->cost[p->gi] : group_cost(s, &s->accts[b], p->gi));
+		if (f < p->finish) {
+			p->finish = f;
+			p->acct = b;
+		}
+	}
+}
+
+/*
+ * Endgame (no more suites to start than accounts leased): plan every
+ * pending suite onto the leased accounts, busy ones from when they should
+ * be free, by Max-Min: repeatedly the suite whose earliest finish (its
+ * account's free time + the deploy it needs there + its length) is latest
+ * goes to the account giving that finish. An idle account then takes the
+ * first suite planned for it, or waits: a busy account will run its
+ * suites sooner than it could (usually: without a deploy). The plan holds
+ * until something happens that it did not foresee (a suite ends, stacks
+ * land, an account comes or goes).
+ *
+ * Suites of one group need the same deploys, so a group's soonest finish
+ * is computed once and its suites are planned longest first.
+ */
+static void plan(tp_sched *s)
+{
+	int64_t t = now(s), *avail = tp_xcalloc(s->naccts + 1, sizeof(*avail));
+	pgroup *pg = tp_xcalloc(s->nactive + 1, sizeof(*pg));
+	size_t i, b, n = s->nactive;
+
+	for (b = 0; b < s->naccts; b++) {
+		account *a = &s->accts[b];
+
+		avail[b] = a->busy >= 0 && a->free_at > t ? a->free_at : t;
+		a->planned = -1;
+	}
+	for (i = 0; i < n; i++) {
+		pg[i].gi = s->active[i];
+		pg[i].next = s->groups[pg[i].gi].head;
+		pg_best(s, &pg[i], pg_next(s, &pg[i]), avail);
+	}
+	for (;;) {
+		pgroup *pick = NULL;
+		int64_t pick_eft = 0;
+		int u;
+
+		for (i = 0; i < n; i++) {
+			int64_t eft;
+
+			if ((u = pg_next(s, &pg[i])) < 0 || pg[i].acct == SIZE_MAX)
+				continue;
+			eft = pg[i].finish + s->suites[u].expected;
+			if (!pick || eft > pick_eft) {
+				pick = &pg[i];
+				pick_eft = eft;
+			}
+		}
+		if (!pick)
+			break;
+		u = pg_next(s, pick);
+		b = pick->acct;
+		if (s->accts[b].busy < 0 && s->accts[b].planned < 0)
+			s->accts[b].planned = u;
+		avail[b] = pick_eft;
+		pick->next++;
+		for (i = 0; i < n; i++)
+			if (&pg[i] == pick || pg[i].acct == b ||
+			    (s->suites[u].nfailed_on && pg[i].acct == SIZE_MAX))
+				pg_best(s, &pg[i], pg_next(s, &pg[i]), avail);
+	}
+	s->planned_at = s->version;
+	free(pg);
+	free(avail);
+}
+
+#define WAIT (-2)
+
+/* Affinity's endgame choice for idle account a: a suite, -1 (none may run here) or WAIT. */
+static int choose_endgame(tp_sched *s, account *a)
+{
+	int gi = -1, u;
+
+	if (s->planned_at != s->version)
+		plan(s);
+	u = a->planned;
+	if (u >= 0 && !s->suites[u].taken && !failed_on(&s->suites[u], a->handle))
+		return u;
+	return choose(s, a, 1, &gi) < 0 ? -1 : WAIT;
+}
+
 static void start(tp_sched *s, account *a, int idx, tp_sched_action *out)
 {
 	suite *u = &s->suites[idx];
+	int64_t t = now(s);
 
 	u->taken = 1;
 	u->running = 1;
 	u->attempts++;
+	u->retryable = u->attempts <= u->retries;
 	u->account = a->handle;
-	u->started = now(s);
+	u->started = t;
 	u->ended = 0;
 	a->busy = idx;
-	s->pending--;
+	s->started_any = 1;
+	a->free_at = t + u->expected + group_cost(s, a, u->group);
+	if (a->planned != idx)
+		s->version++;    /* not what the plan had: it is stale */
+	a->planned = -1;
+	count_pending(s, u->group, -1);
 	s->running++;
+	s->running_retryable += u->retryable;
 	out->kind = TP_SCHED_RUN;
 	out->suite = idx;
 	out->account = a->handle;
@@ -472,51 +1107,89 @@ static int can_lease(const tp_sched *s)
 	       (int)s->naccts + s->leasing < s->o.max_accounts;
 }
 
+enum { SERVED, STUCK, WAITING };
+
 /*
- * An idle account: give it work or release it. Returns 1 with an action,
- * 0 when the only pending suites are retries that already failed here (the
- * account is "stuck": it waits for another account to take them).
+ * An idle account: give it work, release it, or keep it. STUCK when the
+ * only pending suites are retries that already failed here (it waits for
+ * another account to take them); WAITING when it keeps itself for later.
+ *
+ * With nothing left to start, affinity keeps as many idle accounts as
+ * running suites could still fail and come back (their retry then finds a
+ * leased account, often with its stacks, instead of a fresh lease and a
+ * full deploy); the other policies release at once.
  */
-static int serve_idle(tp_sched *s, account *a, tp_sched_action *out)
+static int serve_idle(tp_sched *s, account *a, int idle, tp_sched_action *out)
 {
-	int idx;
+	int idx, gi;
 
 	if (s->pending == 0 || s->stopped) {
+		if (!s->stopped && s->o.policy == TP_SCHED_POLICY_AFFINITY &&
+		    idle <= s->running_retryable)
+			return WAITING;
 		out->kind = TP_SCHED_RELEASE;
 		out->account = a->handle;
 		release_account(s, a);
-		return 1;
+		return SERVED;
 	}
-	idx = choose(s, a, 1);
+	if (s->o.policy == TP_SCHED_POLICY_AFFINITY && s->pending <= (int)s->naccts)
+		idx = choose_endgame(s, a);
+	else
+		idx = choose(s, a, 1, &gi);
+	if (idx == WAIT)
+		return WAITING;
 	if (idx < 0)
-		return 0;
+		return STUCK;
 	start(s, a, idx, out);
-	return 1;
+	return SERVED;
+}
+
+/* Lease while accounts that can do something (all but `stuck`) are fewer than the work. */
+static int lease_wanted(const tp_sched *s, int stuck)
+{
+	int want = s->running + s->pending;
+
+	if (want > s->o.max_accounts)
+		want = s->o.max_accounts;
+	return s->pending > 0 && can_lease(s) && (int)s->naccts - stuck + s->leasing < want;
 }
 
 int tp_sched_next(tp_sched *s, tp_sched_action *out)
 {
 	account *stuck_one = NULL;
 	size_t i;
-	int want, stuck = 0;
+	int stuck = 0, idle = 0, gi;
 
 	memset(out, 0, sizeof(*out));
 	out->kind = TP_SCHED_IDLE;
 	if (!s->grouped)
 		build_groups(s);
+	/* Ask for the accounts first: choices made knowing them all are better. */
+	if (lease_wanted(s, 0)) {
+		s->leasing++;
+		out->kind = TP_SCHED_LEASE;
+		return 0;
+	}
+	/* And the first choices wait for the leases out (a warm account that
+	 * comes a moment later may be the one a suite should run on). */
+	if (s->leasing > 0 && !s->started_any && s->o.policy == TP_SCHED_POLICY_AFFINITY)
+		return 0;
+	for (i = 0; i < s->naccts; i++)
+		idle += s->accts[i].busy < 0;
 	for (i = 0; i < s->naccts; i++) {
+		int r;
+
 		if (s->accts[i].busy >= 0)
 			continue;
-		if (serve_idle(s, &s->accts[i], out))
+		r = serve_idle(s, &s->accts[i], idle, out);
+		if (r == SERVED)
 			return 0;
-		stuck++;
-		stuck_one = &s->accts[i];
+		if (r == STUCK) {
+			stuck++;
+			stuck_one = &s->accts[i];
+		}
 	}
-	/* Lease while accounts that can do something are fewer than the work. */
-	want = s->running + s->pending;
-	if (want > s->o.max_accounts)
-		want = s->o.max_accounts;
-	if (s->pending > 0 && can_lease(s) && (int)s->naccts - stuck + s->leasing < want) {
+	if (lease_wanted(s, stuck)) {
 		s->leasing++;
 		out->kind = TP_SCHED_LEASE;
 		return 0;
@@ -524,7 +1197,7 @@ int tp_sched_next(tp_sched *s, tp_sched_action *out)
 	/* Only retries that failed on every idle account are left, nothing can
 	 * free up and no account can be added: retry on one of them anyway. */
 	if (stuck_one && s->running == 0 && s->leasing == 0) {
-		start(s, stuck_one, choose(s, stuck_one, 0), out);
+		start(s, stuck_one, choose(s, stuck_one, 0, &gi), out);
 		return 0;
 	}
 	if (!s->done_sent && s->pending == 0 && s->running == 0 && s->naccts == 0 &&
@@ -538,24 +1211,26 @@ int tp_sched_next(tp_sched *s, tp_sched_action *out)
 int64_t tp_sched_lease_score(const tp_sched *s, const tp_stack_ref *stacks, size_t n)
 {
 	int64_t saved = 0;
-	size_t gi, i;
+	size_t i;
 
-	for (gi = 0; gi < s->ngroups; gi++) {
-		const group *g = &s->groups[gi];
-		int64_t all = missing_ms(s, &g->set, NULL, 0);
-		int64_t with = missing_ms(s, &g->set, stacks, n);
-		int waiting = 0;
+	if (s->o.policy != TP_SCHED_POLICY_AFFINITY)
+		return 0;
+	for (i = 0; i < n; i++) {
+		int sid = lookup_stack(s, stacks[i].name), hid;
+		const stk *k;
 
-		if (all == with)
+		if (sid < 0 || (hid = lookup_hash(s, sid, stacks[i].hash)) < 0)
 			continue;
-		for (i = g->head; i < g->n; i++)
-			waiting += !s->suites[g->suites[i]].taken;
-		saved += (all - with) * waiting;
+		k = &s->stks[sid];
+		if (k->waiting[hid] > 0)
+			saved += (k->ms >= 0 ? k->ms : (s->o.stack_deploy_ms ?
+				  s->o.stack_deploy_ms(s->o.ctx, k->name) : DEFAULT_STACK_MS)) *
+				 k->waiting[hid];
 	}
 	return saved;
 }
 
-/* ---- reading results --------------------------------------------------- */
+/* ---- reading results ----------------------------------------------------------------- */
 
 size_t tp_sched_suite_count(const tp_sched *s)
 {
@@ -599,7 +1274,7 @@ void tp_sched_counts_get(const tp_sched *s, tp_sched_counts *out)
 	}
 }
 
-/* ---- shards ------------------------------------------------------------ */
+/* ---- shards ------------------------------------------------------------------------------ */
 
 typedef struct shard_item {
 	const char *name;

@@ -19,23 +19,45 @@
  *       }
  *   }
  *
- * Policy (DESIGN.md, "The scheduler"):
+ * Policy (DESIGN.md, "The scheduler"), TP_SCHED_POLICY_AFFINITY:
  *   - at most max_accounts accounts are leased at once, and never more than
- *     there are suites left to start;
+ *     there are suites left to start; they are asked for before the first
+ *     suite starts, and the first choices wait for those leases, so each
+ *     choice knows every account and what it holds;
  *   - a leased account runs one suite at a time and, when it is free, takes
- *     the pending suite that fits it best: the one with the largest
- *     expected duration minus the deploy time it would need on that account
- *     (stacks already there at the right hash cost nothing). Longest first
- *     keeps the makespan short; the deploy term is the affinity;
+ *     the pending suite that fits it best: longest first, where a suite's
+ *     length is its expected duration plus the deploy it needs on the
+ *     leased account that suits it best (a deploy nobody can avoid is
+ *     better done early than at the end), less the deploy it would need
+ *     here beyond that (the affinity: time this account would waste).
+ *     Deploy time counts the stacks missing or at another hash, along
+ *     their longest depends_on chain when stack_depends_on is given (the
+ *     deployer runs the others alongside), else one after another;
+ *   - suites without history (expected_ms < 0) take the others' mean and
+ *     are ordered with the longest: their length is a guess;
+ *   - endgame, when no more suites are left to start than accounts leased:
+ *     every pending suite is planned onto the accounts (busy ones from when
+ *     they should be free) so that the latest finish is as early as it can
+ *     be made (Max-Min); an idle account takes what the plan gives it and
+ *     otherwise waits, rather than deploying for a suite another account
+ *     will run sooner without;
  *   - a failed suite with retries left is retried on a different account
  *     (the same one only when no other can be had); a pass after a failure
  *     is flaky;
  *   - with fail_fast, the first final failure stops new starts;
- *   - an idle account with nothing left to start is released at once.
+ *   - an idle account with nothing left to start is released, except that
+ *     as many are kept as running suites could still fail and need a
+ *     retry elsewhere (such a retry then finds an account, often with its
+ *     stacks, instead of a fresh lease and a full deploy).
+ * TP_SCHED_POLICY_LONGEST and TP_SCHED_POLICY_FIFO (baselines for bench/sim)
+ * take the longest expected / the first added pending suite, ignore deploy
+ * costs, have no endgame plan and release idle accounts at once.
  *
- * Cost: suites that need the same stacks at the same hashes form a group;
- * choosing a suite for an account is O(groups) with per-(account, group)
- * deploy costs cached until that account's stacks change.
+ * Cost: stack names and hashes are interned; suites that need the same
+ * stacks at the same hashes form a group; choosing a suite for an account
+ * is O(groups with pending suites), with per-(account, group) deploy costs
+ * cached until a stack of that group changes on that account; the endgame
+ * plan is O(groups x accounts) per event it did not foresee.
  *
  * Not thread-safe: one driver thread owns a tp_sched.
  */
@@ -55,11 +77,23 @@ typedef struct tp_stack_ref {
 
 typedef struct tp_sched_suite {
 	const char *name;            /* copied */
-	int64_t expected_ms;         /* from history (tp_history) or the mean */
+	int64_t expected_ms;         /* from history (tp_history) or the mean; < 0 unknown:
+					the scheduler uses the mean of the others */
 	const tp_stack_ref *stacks;  /* every stack it needs (with depends_on), copied */
 	size_t nstacks;
 	int retries;                 /* extra attempts after a failure */
 } tp_sched_suite;
+
+/*
+ * Which pending suite an idle account takes. AFFINITY is tidepool's policy
+ * (above); the others exist to measure it against (bench/sim) and ignore
+ * deploy costs entirely, in choosing suites and in tp_sched_lease_score.
+ */
+typedef enum tp_sched_policy {
+	TP_SCHED_POLICY_AFFINITY = 0,  /* longest first, less the deploy it needs there */
+	TP_SCHED_POLICY_LONGEST,       /* longest expected first */
+	TP_SCHED_POLICY_FIFO           /* in the order added */
+} tp_sched_policy;
 
 typedef struct tp_sched_opts {
 	int max_accounts;            /* -j; >= 1 */
@@ -69,9 +103,18 @@ typedef struct tp_sched_opts {
 	void *ctx;
 	/* The clock (ms); NULL = none (then start/end times are 0). */
 	int64_t (*now_ms)(void *ctx);
+	tp_sched_policy policy;
+	/*
+	 * The stacks `stack` depends on (its depends_on): returns how many and
+	 * points *deps at their names, valid until the next call. With it a
+	 * deploy is costed as its longest chain of stacks (the deployer runs
+	 * the rest alongside); NULL = unknown, every stack costed one after
+	 * another (the sum).
+	 */
+	size_t (*stack_depends_on)(void *ctx, const char *stack, const char *const **deps);
 } tp_sched_opts;
 
-#define TP_SCHED_OPTS_INIT { 1, 0, NULL, NULL, NULL }
+#define TP_SCHED_OPTS_INIT { 1, 0, NULL, NULL, NULL, TP_SCHED_POLICY_AFFINITY, NULL }
 
 typedef enum tp_sched_kind {
 	TP_SCHED_IDLE = 0,  /* nothing to do until the next event */
@@ -127,8 +170,9 @@ int tp_sched_next(tp_sched *s, tp_sched_action *out);
 
 /*
  * How much `stacks` (an account's recorded deployments) helps the suites
- * not yet started: the deploy time it saves summed over them. Higher is
- * better; the driver leases the best-scoring free account.
+ * not yet started: the deploy time it saves summed over them (each stack's
+ * time once per suite that needs it). Higher is better; the driver leases
+ * the best-scoring free account. 0 under the baseline policies.
  */
 int64_t tp_sched_lease_score(const tp_sched *s, const tp_stack_ref *stacks, size_t n);
 

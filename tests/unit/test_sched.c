@@ -246,19 +246,27 @@ static void test_sched__one_suite_at_a_time_per_account(void **state)
 static const tp_stack_ref stack_a[] = { { "a", "h1" } };
 static const tp_stack_ref stack_b[] = { { "b", "h2" } };
 
-/* The account has a@h1: the shorter suite that needs only a goes first. */
+/*
+ * Account 0 has a@h1, account 1 b@h2: each takes the suite that needs what
+ * it has, though longest first alone would hand the longer needs-b to the
+ * first account to ask (and deploy twice).
+ */
 static void test_sched__affinity_beats_a_slightly_longer_suite(void **state)
 {
 	sim m;
+	int k;
 
 	(void)state;
-	sim_init(&m, 1, 0);
+	sim_init(&m, 2, 0);
 	m.initial[0][0] = stack_a[0];
 	m.ninitial[0] = 1;
+	m.initial[1][0] = stack_b[0];
+	m.ninitial[1] = 1;
 	add(&m, "needs-b", 55000, 0, stack_b, 1);
 	add(&m, "needs-a", 50000, 0, stack_a, 1);
-	sim_run(&m);
-	assert_int_equal(m.log_suite[0], 1);
+	assert_int_equal(sim_run(&m), 55000);       /* no deploy anywhere */
+	for (k = 0; k < m.nlog; k++)
+		assert_int_equal(m.log_account[k], m.log_suite[k] == 0 ? 1 : 0);
 	sim_free(&m);
 }
 

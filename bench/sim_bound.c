@@ -1,0 +1,208 @@
+/*
+ * A lower bound on the makespan of a run, true for every schedule that
+ * runs the same test runs under tidepool's model (an account runs one
+ * suite at a time, a suite's stacks are deployed in its account before its
+ * test starts, at most m = -j accounts leased at once). All durations
+ * below are the actual ones the simulated cloud and suites take, not the
+ * estimates the scheduler sees.
+ *
+ *   need(i, a)  the deploy time suite i's stacks need in pool account a,
+ *               at the least: the longest path through the DAG of i's
+ *               stacks where a stack already at the right hash weighs 0,
+ *               one at an older hash its update time, one found in
+ *               ROLLBACK_COMPLETE its delete plus create time, a missing
+ *               one its create time. A stack cannot start before its
+ *               dependencies finish in that account, so no suite's test
+ *               can start on a before need(i, a) from the start, whatever
+ *               ran there earlier.
+ *   D(i)        min over pool accounts of need(i, a).
+ *   c(a)        min over suites of need(i, a): whichever suite an account
+ *               runs first waits at least this long for its stacks.
+ *   T(i)        the summed durations of the test runs suite i executed in
+ *               the run (its first, and its retry when the first failed).
+ *   W           sum of T(i).
+ *
+ *   A = max over suites of D(i) + T(i)
+ *         (its first test cannot start before D(i); a retry starts after
+ *         the run before it ends);
+ *   B = the smallest M for which some k <= m has
+ *         W + max(S(k), E(M)) <= k * M, where
+ *         S(k) = the sum of the k smallest c(a) over the pool, and
+ *         E(M) = the integral over tau in [0, M) of
+ *                ceil(W(tau) / (M - tau)),  W(tau) = sum of T(i) over the
+ *                suites with D(i) >= tau
+ *         (wait(a), the time account a spends waiting for deploys, and its
+ *         test time fit in [0, M], so the accounts a schedule uses are busy
+ *         W + sum of wait(a) <= k * M. Sum of wait(a) >= S(k): each waits
+ *         at least c(a) for its first suite. Sum of wait(a) >= E(M): it is
+ *         the integral over tau of #{a : wait(a) >= tau}, and every account
+ *         that runs a suite with D(i) >= tau waited that long (a stack
+ *         of a chain is created within one of the account's deploys, and
+ *         deploys on one account do not overlap), so it has at most M - tau
+ *         left for tests; those suites' W(tau) needs at least
+ *         W(tau) / (M - tau) such accounts. With more than m accounts used
+ *         in all, at most m are busy at once and k = m applies. B is the
+ *         least M passing, found by bisection; E is summed over 1 s steps,
+ *         each step taking the least its integrand can be within the step);
+ *   LB = max(A, B).
+ *
+ * It leaves out, so it stays a lower bound: polling delays, throttling,
+ * call latency, deploys after an account's first suite, attempts lost to
+ * failed deploys, deploy work that overlaps nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/util.h"
+#include "bench/sim.h"
+
+#define STEP_MS 1000
+
+/* The weight of stack s in account a before the run. */
+static int64_t weight(const sim_workload *w, size_t a, size_t s)
+{
+	switch (w->initial[a * w->nstacks + s]) {
+	case SIM_CURRENT: return 0;
+	case SIM_STALE: return sim_update_ms(w, a, s);
+	case SIM_ROLLED_BACK: return sim_delete_ms(w, a, s) + sim_create_ms(w, a, s);
+	case SIM_ABSENT: break;
+	}
+	return sim_create_ms(w, a, s);
+}
+
+/* need(i, a): the suite's stacks are ascending, so dependencies come first. */
+static int64_t need(const sim_workload *w, const sim_suite *u, size_t a, int64_t *fin)
+{
+	int64_t longest = 0;
+	size_t i, k;
+
+	for (i = 0; i < u->nstacks; i++) {
+		const sim_stack *st = &w->stacks[u->stacks[i]];
+		int64_t ready = 0;
+
+		for (k = 0; k < st->ndeps; k++)
+			if (fin[st->deps[k]] > ready)
+				ready = fin[st->deps[k]];
+		fin[u->stacks[i]] = ready + weight(w, a, u->stacks[i]);
+		if (fin[u->stacks[i]] > longest)
+			longest = fin[u->stacks[i]];
+	}
+	return longest;
+}
+
+typedef struct dt {
+	int64_t d, t;                /* D(i), T(i); d first (by_value sorts on it) */
+} dt;
+
+/* E(M): see the top. d/t: D(i) and T(i) of every suite, sorted by D ascending. */
+static int64_t waits_at_least(const int64_t *d, const int64_t *t, size_t n, int64_t m_ms)
+{
+	int64_t total = 0, left = 0, tau;
+	size_t i = 0, k;
+
+	for (k = 0; k < n; k++)
+		left += t[k];                /* W(0) */
+	for (tau = 0; tau + STEP_MS <= m_ms; tau += STEP_MS) {
+		int64_t span = m_ms - tau, count;
+
+		while (i < n && d[i] < tau + STEP_MS)   /* W at the step's end: the least within it */
+			left -= t[i++];
+		if (left <= 0)
+			break;
+		count = (left + span - 1) / span;
+		total += count * STEP_MS;
+	}
+	return total;
+}
+
+static int passes(const sim_workload *w, const int64_t *d, const int64_t *t, const int64_t *c,
+		  int64_t work, int64_t m_ms)
+{
+	int64_t e = waits_at_least(d, t, w->nsuites, m_ms), s_k = 0;
+	int k;
+
+	for (k = 1; k <= w->sc.naccounts && (size_t)k <= w->npool; k++) {
+		s_k += c[k - 1];
+		if (work + (s_k > e ? s_k : e) <= (int64_t)k * m_ms)
+			return 1;
+	}
+	return 0;
+}
+
+/* B: the least M that passes (passing is monotone in M). */
+static int64_t smallest_m(const sim_workload *w, const int64_t *d, const int64_t *t,
+			  const int64_t *c, int64_t work)
+{
+	int64_t lo = 0, hi = 1;
+
+	while (!passes(w, d, t, c, work, hi))
+		hi *= 2;
+	while (lo + 1 < hi) {
+		int64_t mid = lo + (hi - lo) / 2;
+
+		if (passes(w, d, t, c, work, mid))
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return hi;
+}
+
+static int by_value(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+void sim_bound_compute(sim_bound *out, const sim_workload *w, const int *test_runs_of)
+{
+	int64_t *fin = tp_xcalloc(w->nstacks, sizeof(int64_t));
+	int64_t *c = tp_xcalloc(w->npool, sizeof(int64_t));
+	dt *by_d = tp_xcalloc(w->nsuites + 1, sizeof(*by_d));
+	int64_t *d_of = tp_xcalloc(w->nsuites + 1, sizeof(int64_t));
+	int64_t *t_of = tp_xcalloc(w->nsuites + 1, sizeof(int64_t));
+	int64_t work = 0;
+	size_t i, a;
+
+	memset(out, 0, sizeof(*out));
+	for (a = 0; a < w->npool; a++)
+		c[a] = INT64_MAX;
+	out->chain_suite = -1;
+	for (i = 0; i < w->nsuites; i++) {
+		const sim_suite *u = &w->suites[i];
+		int64_t d = INT64_MAX, t = 0;
+		int r;
+
+		for (a = 0; a < w->npool; a++) {
+			int64_t n = need(w, u, a, fin);
+			if (n < d)
+				d = n;
+			if (n < c[a])
+				c[a] = n;
+		}
+		for (r = 0; r < test_runs_of[i]; r++)
+			t += u->run_ms[r < SIM_TEST_RUNS ? r : SIM_TEST_RUNS - 1];
+		work += t;
+		by_d[i].d = d;
+		by_d[i].t = t;
+		if (t > 0 && d + t > out->chain_ms) {
+			out->chain_ms = d + t;
+			out->chain_suite = (int)i;
+		}
+	}
+	qsort(c, w->npool, sizeof(*c), by_value);
+	qsort(by_d, w->nsuites, sizeof(*by_d), by_value);   /* d first: sorts by D */
+	for (i = 0; i < w->nsuites; i++) {
+		d_of[i] = by_d[i].d;
+		t_of[i] = by_d[i].t;
+	}
+	out->work_ms = smallest_m(w, d_of, t_of, c, work);
+	out->lb_ms = out->chain_ms > out->work_ms ? out->chain_ms : out->work_ms;
+	free(fin);
+	free(c);
+	free(by_d);
+	free(d_of);
+	free(t_of);
+}
