@@ -27,10 +27,8 @@
  * pointer (put, PUT_LIT: a literal's length is a constant, so its copy
  * compiles to a few stores), and closed with finish.
  */
-static char *room(tp_buf *b, size_t n)
-{
-	return tp_buf_grow(b, n) < 0 ? NULL : b->ptr + b->len;
-}
+#define room tp_sigv4__room
+#define finish tp_sigv4__finish
 
 static char *put(char *p, const void *s, size_t n)
 {
@@ -39,12 +37,6 @@ static char *put(char *p, const void *s, size_t n)
 }
 
 #define PUT_LIT(p, lit) put((p), (lit), sizeof(lit) - 1)
-
-static void finish(tp_buf *b, char *end)
-{
-	b->len = (size_t)(end - b->ptr);
-	*end = '\0';
-}
 
 /* What the caller asked for, checked once. */
 struct job {
@@ -253,15 +245,6 @@ static int build_headers(struct job *j, int replace, const tp_header *extra, siz
 	return tp_sigv4__signed_headers(&t->signed_list, t->hdrs, kept);
 }
 
-static int addc(tp_buf *b, char c)
-{
-	if (b->len + 1 >= b->alloc)
-		return tp_buf_addc(b, c);
-	b->ptr[b->len++] = c;
-	b->ptr[b->len] = '\0';
-	return 0;
-}
-
 /*
  * out->canonical_request: method, URI, query (the request's and `extra`),
  * headers, signed headers and payload hash, one per line, each written
@@ -273,15 +256,30 @@ static int canonical_request(tp_sigv4_out *out, struct job *j,
 	const tp_sigv4_opts *o = j->opts;
 	tp_sigv4__tls *t = j->t;
 	tp_buf *cr = &out->canonical_request;
+	size_t mlen = strlen(j->req->method), plen = strlen(out->payload_hash);
+	char *p;
 
-	if (tp_buf_adds(cr, j->req->method) < 0 || addc(cr, '\n') < 0 ||
-	    tp_sigv4__canon_uri(cr, &t->path, j->req->path, !o->s3 && !o->keep_path, !o->s3) < 0 ||
-	    addc(cr, '\n') < 0 ||
-	    tp_sigv4__canon_query(cr, t, j->req->query, extra, nextra) < 0 || addc(cr, '\n') < 0 ||
-	    tp_sigv4__canon_headers(cr, t->hdrs, j->nhdrs) < 0 || addc(cr, '\n') < 0 ||
-	    tp_buf_add(cr, t->signed_list.ptr, t->signed_list.len) < 0 || addc(cr, '\n') < 0 ||
-	    tp_buf_adds(cr, out->payload_hash) < 0)
+	if (!(p = room(cr, mlen + 1)))
 		return -1;
+	p = put(p, j->req->method, mlen);
+	*p++ = '\n';
+	finish(cr, p);
+	if (tp_sigv4__canon_uri(cr, &t->path, j->req->path, !o->s3 && !o->keep_path, !o->s3) < 0 ||
+	    !(p = room(cr, 1)))
+		return -1;
+	*p++ = '\n';
+	finish(cr, p);
+	if (tp_sigv4__canon_query(cr, t, j->req->query, extra, nextra) < 0 || !(p = room(cr, 1)))
+		return -1;
+	*p++ = '\n';
+	finish(cr, p);
+	if (tp_sigv4__canon_headers(cr, t->hdrs, j->nhdrs) < 0 ||
+	    !(p = room(cr, 1 + t->signed_list.len + 1 + plen)))
+		return -1;
+	*p++ = '\n';
+	p = put(p, t->signed_list.ptr, t->signed_list.len);
+	*p++ = '\n';
+	finish(cr, put(p, out->payload_hash, plen));
 	return 0;
 }
 
@@ -379,29 +377,25 @@ int tp_sigv4_sign(tp_sigv4_out *out, const tp_sigv4_request *req,
 	return 0;
 }
 
-enum { P_ALGORITHM, P_CREDENTIAL, P_DATE, P_EXPIRES, P_SIGNED_HEADERS, P_TOKEN, NPARAMS };
+#define NPARAMS 6
 
-/* Where a parameter's name and value lie in a buffer that may still move. */
-struct param_at {
-	size_t koff, klen, voff, vlen;
-};
-
-/* Append "&name=value" to q, the value URI-encoded, and note where in *at. */
-static int add_param(tp_buf *q, struct param_at *at, const char *name,
-		     const char *value, size_t len)
+/* "name=value&" at p, the value percent-encoded when `encode`; *q notes where. */
+static char *put_param(char *p, tp_sigv4__param *q, const char *name, size_t nlen,
+		       const char *v, size_t vlen, int encode)
 {
-	if ((q->len && tp_buf_addc(q, '&') < 0))
-		return -1;
-	at->koff = q->len;
-	at->klen = strlen(name);
-	if (tp_buf_add(q, name, at->klen) < 0 || tp_buf_addc(q, '=') < 0)
-		return -1;
-	at->voff = q->len;
-	if (tp_sigv4_uri_encode(q, value, len, 0) < 0)
-		return -1;
-	at->vlen = q->len - at->voff;
-	return 0;
+	q->k = p;
+	q->klen = nlen;
+	p = put(p, name, nlen);
+	*p++ = '=';
+	q->v = p;
+	p = encode ? tp_sigv4__put_encoded(p, v, vlen) : put(p, v, vlen);
+	q->vlen = (size_t)(p - q->v);
+	*p++ = '&';
+	return p;
 }
+
+#define PUT_PARAM(p, q, name, v, vlen, encode) \
+	put_param((p), (q), name, sizeof(name) - 1, (v), (vlen), (encode))
 
 /* Decimal digits of v into buf (>= 11 bytes); returns the length. */
 static size_t utoa(char *buf, unsigned v)
@@ -425,32 +419,33 @@ static size_t utoa(char *buf, unsigned v)
 static long presign_params(tp_sigv4__param p[NPARAMS], const tp_sigv4_out *out,
 			   const struct job *j)
 {
-	tp_buf *q = &j->t->query, *cred = &j->t->scratch;
-	struct param_at at[NPARAMS];
-	char expires[12];
-	size_t i, n = NPARAMS - (j->token ? 0 : 1);
+	static const char fixed[] = "X-Amz-Algorithm=" ALGORITHM "&X-Amz-Credential=%2F"
+		"&X-Amz-Date=YYYYMMDDTHHMMSSZ&X-Amz-Expires=4294967295&X-Amz-SignedHeaders="
+		"&X-Amz-Security-Token=&";
+	const tp_buf *scope = &j->t->scope, *list = &j->t->signed_list;
+	const char *akid = j->creds->access_key_id;
+	size_t akid_len = strlen(akid), token_len = j->token ? strlen(j->token) : 0;
+	tp_buf *q = &j->t->query;
+	char expires[12], *w;
+	size_t n = 0;
 
 	tp_buf_reset(q);
-	tp_buf_reset(cred);
-	if (tp_buf_adds(cred, j->creds->access_key_id) < 0 || tp_buf_addc(cred, '/') < 0 ||
-	    tp_buf_add(cred, j->t->scope.ptr, j->t->scope.len) < 0)
+	if (!(w = room(q, sizeof(fixed) + 3 * (akid_len + scope->len + list->len + token_len))))
 		return -1;
-	if (add_param(q, &at[P_ALGORITHM], "X-Amz-Algorithm", ALGORITHM, strlen(ALGORITHM)) < 0 ||
-	    add_param(q, &at[P_CREDENTIAL], "X-Amz-Credential", cred->ptr, cred->len) < 0 ||
-	    add_param(q, &at[P_DATE], "X-Amz-Date", out->amz_date, 16) < 0 ||
-	    add_param(q, &at[P_EXPIRES], "X-Amz-Expires", expires,
-		      utoa(expires, j->opts->expires ? j->opts->expires : 3600)) < 0 ||
-	    add_param(q, &at[P_SIGNED_HEADERS], "X-Amz-SignedHeaders",
-		      j->t->signed_list.ptr, j->t->signed_list.len) < 0 ||
-	    (j->token && add_param(q, &at[P_TOKEN], "X-Amz-Security-Token", j->token,
-				   strlen(j->token)) < 0))
-		return -1;
-	for (i = 0; i < n; i++) {
-		p[i].k = q->ptr + at[i].koff;
-		p[i].klen = at[i].klen;
-		p[i].v = q->ptr + at[i].voff;
-		p[i].vlen = at[i].vlen;
-	}
+	w = PUT_PARAM(w, &p[n++], "X-Amz-Algorithm", ALGORITHM, sizeof(ALGORITHM) - 1, 0);
+	w = PUT_PARAM(w, &p[n], "X-Amz-Credential", akid, akid_len, 1) - 1;
+	w = PUT_LIT(w, "%2F");
+	w = tp_sigv4__put_encoded(w, scope->ptr, scope->len);
+	p[n].vlen = (size_t)(w - p[n].v);
+	n++;
+	*w++ = '&';
+	w = PUT_PARAM(w, &p[n++], "X-Amz-Date", out->amz_date, 16, 0);
+	w = PUT_PARAM(w, &p[n++], "X-Amz-Expires", expires,
+		      utoa(expires, j->opts->expires ? j->opts->expires : 3600), 0);
+	w = PUT_PARAM(w, &p[n++], "X-Amz-SignedHeaders", list->ptr, list->len, 1);
+	if (j->token)
+		w = PUT_PARAM(w, &p[n++], "X-Amz-Security-Token", j->token, token_len, 1);
+	finish(q, w - 1);       /* no '&' after the last */
 	return (long)n;
 }
 
@@ -458,13 +453,19 @@ static long presign_params(tp_sigv4__param p[NPARAMS], const tp_sigv4_out *out,
 static int presigned_query(tp_sigv4_out *out, const struct job *j)
 {
 	const char *query = j->req->query;
-	tp_buf *q = &out->query;
+	size_t qlen = query ? strlen(query) : 0;
+	const tp_buf *params = &j->t->query;
+	char *p = room(&out->query, qlen + 1 + params->len + sizeof("&X-Amz-Signature=") + 64);
 
-	if (query && *query && (tp_buf_adds(q, query) < 0 || tp_buf_addc(q, '&') < 0))
+	if (!p)
 		return -1;
-	if (tp_buf_add(q, j->t->query.ptr, j->t->query.len) < 0 ||
-	    tp_buf_adds(q, "&X-Amz-Signature=") < 0 || tp_buf_adds(q, out->signature) < 0)
-		return -1;
+	if (qlen) {
+		p = put(p, query, qlen);
+		*p++ = '&';
+	}
+	p = put(p, params->ptr, params->len);
+	p = PUT_LIT(p, "&X-Amz-Signature=");
+	finish(&out->query, put(p, out->signature, 64));
 	return 0;
 }
 

@@ -104,18 +104,14 @@ static char *put_enc(char *p, const struct enc *e)
 /* Make room for encoding `len` bytes (at most 3 each); returns the end. */
 static char *grow_encoded(tp_buf *out, size_t len)
 {
-	if (len > (size_t)-1 / 4 || tp_buf_grow(out, 3 * len) < 0) {
+	char *p = len > (size_t)-1 / 4 ? NULL : tp_sigv4__room(out, 3 * len);
+
+	if (!p)
 		tp_error_set(TP_EINVAL, "SigV4: %zu bytes too long to encode", len);
-		return NULL;
-	}
-	return out->ptr + out->len;
+	return p;
 }
 
-static void set_end(tp_buf *out, char *end)
-{
-	out->len = (size_t)(end - out->ptr);
-	*end = '\0';
-}
+#define set_end tp_sigv4__finish
 
 /* s[0..len) encoded through `table` at p; returns the end. */
 static char *put_encoded(char *p, const struct enc *table, const char *s, size_t len)
@@ -125,6 +121,11 @@ static char *put_encoded(char *p, const struct enc *table, const char *s, size_t
 	for (i = 0; i < len; i++)
 		p = put_enc(p, &table[(unsigned char)s[i]]);
 	return p;
+}
+
+char *tp_sigv4__put_encoded(char *p, const char *s, size_t len)
+{
+	return put_encoded(p, enc_all, s, len);
 }
 
 int tp_sigv4_uri_encode(tp_buf *out, const char *s, size_t len, int keep_slash)
@@ -446,9 +447,8 @@ int tp_sigv4__canon_query(tp_buf *out, tp_sigv4__tls *t, const char *query,
 	sort_params(t->params, n);
 	for (i = 0; i < n; i++)
 		total += t->params[i].klen + t->params[i].vlen + 2;
-	if (tp_buf_grow(out, total) < 0)
+	if (!(p = tp_sigv4__room(out, total)))
 		return -1;
-	p = out->ptr + out->len;
 	for (i = 0, q = t->params; i < n; i++, q++) {
 		if (i)
 			*p++ = '&';
@@ -526,9 +526,8 @@ int tp_sigv4__lower_names(tp_sigv4__hdr *h, size_t n, tp_buf *tmp)
 		total += h[i].lname_len + 1;
 	}
 	tp_buf_reset(tmp);
-	if (tp_buf_grow(tmp, total) < 0)
+	if (!(p = tp_sigv4__room(tmp, total)))
 		return -1;
-	p = tmp->ptr;
 	for (i = 0; i < n; i++) {
 		lower_copy(p, h[i].lname, h[i].lname_len);
 		h[i].lname = p;
@@ -617,9 +616,8 @@ int tp_sigv4__canon_headers(tp_buf *out, const tp_sigv4__hdr *h, size_t n)
 
 	for (i = 0; i < n; i++)
 		room += h[i].lname_len + h[i].value_len + 2;
-	if (tp_buf_grow(out, room) < 0)
+	if (!(p = tp_sigv4__room(out, room)))
 		return -1;
-	p = out->ptr + out->len;
 	for (i = 0; i < n; i++) {
 		if (i > 0 && same_name(&h[i - 1], &h[i])) {
 			p[-1] = ',';            /* a repeated name: values joined */
@@ -638,17 +636,16 @@ int tp_sigv4__canon_headers(tp_buf *out, const tp_sigv4__hdr *h, size_t n)
 int tp_sigv4__signed_headers(tp_buf *out, const tp_sigv4__hdr *h, size_t n)
 {
 	size_t i, room = 0;
-	char *p;
+	char *p, *start;
 
 	for (i = 0; i < n; i++)
 		room += h[i].lname_len + 1;
-	if (tp_buf_grow(out, room) < 0)
+	if (!(p = start = tp_sigv4__room(out, room)))
 		return -1;
-	p = out->ptr + out->len;
 	for (i = 0; i < n; i++) {
 		if (i > 0 && same_name(&h[i - 1], &h[i]))
 			continue;
-		if (p > out->ptr + out->len)
+		if (p > start)
 			*p++ = ';';
 		memcpy(p, h[i].lname, h[i].lname_len);
 		p += h[i].lname_len;

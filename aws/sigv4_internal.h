@@ -14,6 +14,31 @@
 #include "aws/buf.h"
 #include "aws/sigv4.h"
 
+/*
+ * Where to write n more bytes at the end of b (with room for its NUL), or
+ * NULL (error set) past b's cap: tp_buf_grow, with the usual case, room
+ * already there, inline. tp_sigv4__finish then sets the length.
+ */
+static inline char *tp_sigv4__room(tp_buf *b, size_t n)
+{
+	if (!b->max && n < TP_BUF_DEFAULT_MAX - b->len && b->len + n < b->alloc)
+		return b->ptr + b->len;
+	return tp_buf_grow(b, n) < 0 ? NULL : b->ptr + b->len;
+}
+
+/* b's contents now end at `end`, inside the room made: set its length, add the NUL. */
+static inline void tp_sigv4__finish(tp_buf *b, char *end)
+{
+	b->len = (size_t)(end - b->ptr);
+	*end = '\0';
+}
+
+/*
+ * Write s[0..len) at p percent-encoded (A-Za-z0-9-._~ kept, every other
+ * byte %XX); p needs room for 3 * len + 1 bytes. Returns the end.
+ */
+char *tp_sigv4__put_encoded(char *p, const char *s, size_t len);
+
 /* A header going into a signature. */
 typedef struct tp_sigv4__hdr {
 	const char *lname;      /* the name; lower-cased by tp_sigv4__lower_names */

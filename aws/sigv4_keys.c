@@ -153,7 +153,7 @@ void tp_sigv4__hex(char *out, const unsigned char *in, size_t len)
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		memcpy(out + 2 * i, pairs + 2 * in[i], 2);
+		memcpy(out + 2 * i, pairs + 2 * (size_t)in[i], 2);
 	out[2 * len] = '\0';
 }
 
