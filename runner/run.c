@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -344,6 +345,14 @@ static int make_dirs(run_state *r)
 				      : tp_xasprintf("%s/.tidepool/runs/%s", r->cfg->dir, r->run_id);
 	if (mkdir_p(r->run_dir, 0700) < 0)
 		return -1;
+	{
+		/* Suites run in the project directory: every path they get is absolute. */
+		char *abs = realpath(r->run_dir, NULL);
+		if (!abs)
+			return tp_error_set(TP_ERROR, "%s: %s", r->run_dir, strerror(errno));
+		free(r->run_dir);
+		r->run_dir = abs;
+	}
 	for (i = 0; i < TP_ARRAY_SIZE(sub); i++) {
 		char *d = tp_xasprintf("%s/%s", r->run_dir, sub[i]);
 		int rc = mkdir_p(d, 0700);
