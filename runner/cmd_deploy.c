@@ -168,14 +168,26 @@ static int all_available(run *r)
 	return 0;
 }
 
+/* --account: each must be a pool member (a usage error otherwise, before leasing any). */
 static int named(run *r)
 {
+	tp_account a = TP_ACCOUNT_INIT;
 	size_t i;
+	int rc;
 
 	for (i = 0; i < r->a->naccounts; i++) {
-		if (tp_pool_check_id(r->p.pool, r->a->accounts[i]) < 0)
+		const char *id = r->a->accounts[i];
+
+		if (tp_pool_check_id(r->p.pool, id) < 0)
 			return -1;
-		add_target(r, r->a->accounts[i]);
+		rc = tp_store_get(tp_pool_store(r->p.pool), &a, id);
+		tp_account_release(&a);
+		if (rc == TP_ENOTFOUND)
+			return tp_error_set(TP_EINVAL, "--account %s: not in the pool (tidepool pool "
+					    "add %s)", id, id);
+		if (rc < 0)
+			return rc;
+		add_target(r, id);
 	}
 	return 0;
 }

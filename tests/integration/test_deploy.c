@@ -440,6 +440,27 @@ static const bad_case bad_cases[] = {
 	  "stacks: depends_on cycle: data -> ops -> api -> data" },
 };
 
+/* Which accounts: said, and pool members. */
+static void usage_errors(void)
+{
+	static const char *const none[] = { "--force" };
+	static const char *const stranger[] = { "--account", "999999999999" };
+	static const char *const both[] = { "--all", "--account", "999999999999" };
+	result r;
+
+	r = deploy_at("http://127.0.0.1:9", none, 1);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "say where: --account ID (repeatable) or --all"));
+	result_release(&r);
+	r = deploy_at("http://127.0.0.1:9", both, 3);
+	assert_int_equal(r.status, 2);
+	result_release(&r);
+	r = deploy_at("http://127.0.0.1:9", stranger, 2);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "--account 999999999999: not in the pool"));
+	result_release(&r);
+}
+
 /* Exit 2 with file:line:column, and not one AWS call (the endpoint is a closed port). */
 static void test_deploy__bad_input_before_any_aws_call(void **state)
 {
@@ -470,6 +491,7 @@ static void test_deploy__bad_input_before_any_aws_call(void **state)
 	}
 	tp_test_rmtree(proj);
 	copy_example();
+	usage_errors();
 }
 
 /* ---- 2. the first deploy ------------------------------------------------------------------------ */
