@@ -166,6 +166,7 @@ static void start_waiting(pass *p, size_t i)
 	nk_track *tr = &p->run->track[i];
 
 	tr->phase = NK_WAITING;
+	tr->polling = 0;         /* a poll of an earlier wait may still be out: its gen is stale */
 	tr->poll_interval = p->run->poll_ms;
 	tr->next_poll = tp_now_ms() + tr->poll_interval;
 	p->waiting = tp_xrealloc(p->waiting, (p->nwaiting + 1) * sizeof(*p->waiting));
