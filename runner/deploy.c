@@ -166,22 +166,28 @@ static void *command_thread(void *arg)
 	return NULL;
 }
 
+/* A command in a thread of its own; 0, or -1 when no thread could be started. */
+static int start_command(tp_deployer *d, const tp_deploy_job *job)
+{
+	cmd_arg *a = tp_xcalloc(1, sizeof(*a));
+	pthread_t t;
+
+	a->d = d;
+	a->job = *job;
+	if (pthread_create(&t, NULL, command_thread, a) == 0)
+		return 0;
+	free(a);
+	return -1;
+}
+
 /* Hand out `job` (lock not held): a command gets a thread, a call the job queue. */
 static void dispatch(tp_deployer *d, const tp_deploy_job *job)
 {
-	pthread_t t;
+	job_node *n;
 
-	if (job->req->op == TP_CFN_RUN_COMMAND) {
-		cmd_arg *a = tp_xcalloc(1, sizeof(*a));
-
-		a->d = d;
-		a->job = *job;
-		if (pthread_create(&t, NULL, command_thread, a) == 0)
-			return;
-		free(a);   /* no thread: run it on a worker rather than not at all */
-	}
-	job_node *n = tp_xcalloc(1, sizeof(*n));
-
+	if (job->req->op == TP_CFN_RUN_COMMAND && start_command(d, job) == 0)
+		return;   /* else run it on a worker rather than not at all */
+	n = tp_xcalloc(1, sizeof(*n));
 	n->job = *job;
 	pthread_mutex_lock(&d->lock);
 	if (d->jobs_tail)

@@ -128,6 +128,7 @@ int tp_cfn_result_from_error(tp_cfn_result *out, int rc)
 	if (e->aws_code[0] && words)
 		msg = words + 2;
 	tp_cfn_result_error(out, rc, e->aws_code, msg);
+	out->http_status = e->http_status;
 	if (e->request_id[0])
 		out->request_id = tp_xstrdup(e->request_id);
 	return rc;

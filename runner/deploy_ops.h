@@ -114,7 +114,8 @@ typedef struct tp_cfn_event {
  *   TP_ETHROTTLED  throttled past the client's retries;
  *   TP_ENET / TP_ETIMEOUT   transport failures past the retries;
  *   TP_EAWS        any other AWS error: aws_code and message as sent
- *                  ("ValidationError", "No updates are to be performed.");
+ *                  ("ValidationError", "No updates are to be performed."),
+ *                  http_status (a 5xx is retried like throttling);
  *   TP_EAUTH, TP_ERROR      credentials, anything else (message says what).
  * For RUN_COMMAND, rc is 0 when the command ran (whatever its exit status)
  * and <0 when it could not be started.
@@ -124,6 +125,7 @@ typedef struct tp_cfn_result {
 	char *aws_code;                 /* NULL or "" when none */
 	char *message;                  /* NULL on success */
 	char *request_id;               /* when AWS sent one */
+	long http_status;               /* of the last attempt when AWS answered, else 0 */
 	/* DescribeStacks: has_stack when the stack was listed */
 	int has_stack;
 	tp_cfn_stack stack;

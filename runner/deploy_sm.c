@@ -105,9 +105,11 @@ static int settled_ok(const char *status)
 	return status_is(status, "CREATE_COMPLETE") || status_is(status, "UPDATE_COMPLETE");
 }
 
-static int retryable(int rc)
+/* Throttled, a transport failure, or AWS failing (5xx) past the client's own retries. */
+static int retryable(const tp_cfn_result *r)
 {
-	return rc == TP_ETHROTTLED || rc == TP_ENET || rc == TP_ETIMEOUT;
+	return r->rc == TP_ETHROTTLED || r->rc == TP_ENET || r->rc == TP_ETIMEOUT ||
+	       (r->rc == TP_EAWS && r->http_status >= 500);
 }
 
 static const char *msg_of(const tp_cfn_result *r)
@@ -408,7 +410,7 @@ static int scan_events(tp_dsm *m, const tp_cfn_result *r)
 
 static const tp_dsm_action *on_events(tp_dsm *m, const tp_cfn_result *r)
 {
-	if (retryable(r->rc) && m->errors < 3)
+	if (retryable(r) && m->errors < 3)
 		return retry(m, TP_CFN_DESCRIBE_STACK_EVENTS, r);
 	if (r->rc < 0)    /* report what we have rather than the events' error */
 		return fail_from_events(m);
@@ -515,7 +517,7 @@ static void keep_stack(tp_dsm *m, const tp_cfn_stack *s)
 
 static const tp_dsm_action *on_describe(tp_dsm *m, const tp_cfn_result *r)
 {
-	if (retryable(r->rc))
+	if (retryable(r))
 		return retry(m, TP_CFN_DESCRIBE_STACKS, r);
 	m->errors = 0;
 	if (r->rc == TP_ENOTFOUND || (r->rc == 0 && !r->has_stack) ||
@@ -557,7 +559,7 @@ static const tp_dsm_action *on_write(tp_dsm *m, tp_cfn_op op, const tp_cfn_resul
 {
 	if (r->rc == 0)
 		return started(m, op == TP_CFN_CREATE_STACK ? P_CREATING : P_UPDATING, r);
-	if (retryable(r->rc))
+	if (retryable(r))
 		return retry(m, op, r);
 	if (op == TP_CFN_UPDATE_STACK && is_no_updates(r))
 		return done(m, TP_DEPLOY_UPDATED, "no changes");
@@ -571,7 +573,7 @@ static const tp_dsm_action *on_delete(tp_dsm *m, const tp_cfn_result *r)
 {
 	if (r->rc == 0)
 		return started(m, P_DELETING, r);
-	if (retryable(r->rc))
+	if (retryable(r))
 		return retry(m, TP_CFN_DELETE_STACK, r);
 	if (r->rc == TP_ENOTFOUND)
 		return begin_create(m);
@@ -580,7 +582,7 @@ static const tp_dsm_action *on_delete(tp_dsm *m, const tp_cfn_result *r)
 
 static const tp_dsm_action *on_upload(tp_dsm *m, const tp_cfn_result *r)
 {
-	if (retryable(r->rc))
+	if (retryable(r))
 		return retry(m, TP_CFN_PUT_TEMPLATE, r);
 	if (r->rc < 0 || !r->template_url)
 		return fail(m, r->aws_code, "uploading the template (%zu bytes, over CloudFormation's "

@@ -247,6 +247,19 @@ static const tp_dsm_action *feed_error(fx *f, int rc, const char *code, const ch
 	return f->a;
 }
 
+/* AWS failing past the client's retries: 500 InternalFailure. */
+static const tp_dsm_action *feed_5xx(fx *f)
+{
+	tp_cfn_result r = TP_CFN_RESULT_INIT;
+
+	tp_cfn_result_error(&r, TP_EAWS, "InternalFailure",
+			    "The request processing has failed because of an unknown error.");
+	r.http_status = 500;
+	f->a = tp_dsm_feed(f->m, &r);
+	tp_cfn_result_release(&r);
+	return f->a;
+}
+
 static const tp_dsm_action *feed_missing(fx *f)
 {
 	assert_int_equal(f->a->req.op, TP_CFN_DESCRIBE_STACKS);
@@ -632,6 +645,10 @@ static void test_deploy_sm__retried_create_keeps_its_token(void **state)
 	assert_string_equal(f->a->req.client_request_token, token);
 	feed_error(f, TP_ETHROTTLED, "Throttling", "Rate exceeded");
 	expect_wait(f, 1600, 2400);
+	assert_string_equal(f->a->req.client_request_token, token);
+	feed_5xx(f);
+	expect_wait(f, 3200, 4800);
+	expect_call(f, TP_CFN_CREATE_STACK, "api");
 	assert_string_equal(f->a->req.client_request_token, token);
 }
 
