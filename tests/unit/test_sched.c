@@ -54,7 +54,8 @@ static int64_t sim_stack_ms(void *ctx, const char *stack)
 	return ((sim *)ctx)->stack_ms;
 }
 
-static void sim_init(sim *m, int max_accounts, int fail_fast)
+static void sim_init_with(sim *m, int max_accounts, int fail_fast, tp_sched_policy policy,
+			  size_t (*deps)(void *, const char *, const char *const **))
 {
 	tp_sched_opts o = TP_SCHED_OPTS_INIT;
 
@@ -66,7 +67,14 @@ static void sim_init(sim *m, int max_accounts, int fail_fast)
 	o.now_ms = sim_now;
 	o.stack_deploy_ms = sim_stack_ms;
 	o.ctx = m;
+	o.policy = policy;
+	o.stack_depends_on = deps;
 	m->s = tp_sched_new(&o);
+}
+
+static void sim_init(sim *m, int max_accounts, int fail_fast)
+{
+	sim_init_with(m, max_accounts, fail_fast, TP_SCHED_POLICY_AFFINITY, NULL);
 }
 
 static int add(sim *m, const char *name, int64_t ms, int retries, const tp_stack_ref *needs, size_t n)
@@ -461,6 +469,158 @@ static void test_sched__lease_score_prefers_matching_stacks(void **state)
 	sim_free(&m);
 }
 
+static void test_sched__fifo_runs_in_the_order_added(void **state)
+{
+	sim m;
+
+	(void)state;
+	sim_init_with(&m, 1, 0, TP_SCHED_POLICY_FIFO, NULL);
+	add(&m, "a", 10, 0, NULL, 0);
+	add(&m, "b", 30, 0, NULL, 0);
+	add(&m, "c", 20, 0, NULL, 0);
+	sim_run(&m);
+	assert_int_equal(m.log_suite[0], 0);
+	assert_int_equal(m.log_suite[1], 1);
+	assert_int_equal(m.log_suite[2], 2);
+	sim_free(&m);
+}
+
+/* The baselines ignore what accounts hold: the first account takes the longest. */
+static void test_sched__longest_first_ignores_deploys(void **state)
+{
+	tp_sched_policy p;
+	sim m;
+
+	(void)state;
+	for (p = TP_SCHED_POLICY_LONGEST; p <= TP_SCHED_POLICY_FIFO; p++) {
+		sim_init_with(&m, 2, 0, p, NULL);
+		m.initial[0][0] = stack_a[0];
+		m.ninitial[0] = 1;
+		m.initial[1][0] = stack_b[0];
+		m.ninitial[1] = 1;
+		add(&m, "needs-b", 55000, 0, stack_b, 1);
+		add(&m, "needs-a", 50000, 0, stack_a, 1);
+		assert_int_equal(tp_sched_lease_score(m.s, stack_a, 1), 0);
+		assert_true(sim_run(&m) > 55000);        /* it deployed */
+		assert_int_equal(m.log_suite[0], 0);
+		assert_int_equal(m.log_account[0], 0);
+		sim_free(&m);
+	}
+}
+
+/* y depends on x: a deploy of x, y and z takes two stack times, not three. */
+static const char *const y_deps[] = { "x" };
+
+static size_t xyz_deps(void *ctx, const char *stack, const char *const **deps)
+{
+	(void)ctx;
+	*deps = y_deps;
+	return strcmp(stack, "y") == 0 ? 1 : 0;
+}
+
+static void test_sched__deploy_cost_follows_depends_on(void **state)
+{
+	static const tp_stack_ref xyz[] = { { "x", "1" }, { "y", "1" }, { "z", "1" } };
+	static const tp_stack_ref w[] = { { "w", "1" } };
+	int with;
+	sim m;
+
+	(void)state;
+	/*
+	 * One cold account, stacks 60 s each. P needs x, y, z and tests 100 s;
+	 * Q needs w and tests 200 s. As lengths with their deploys: P is 220
+	 * (the chain) against Q's 260, so Q goes first; costed as a sum P
+	 * would be 280 and go first.
+	 */
+	for (with = 0; with <= 1; with++) {
+		sim_init_with(&m, 1, 0, TP_SCHED_POLICY_AFFINITY, with ? xyz_deps : NULL);
+		m.stack_ms = 60000;
+		add(&m, "P", 100000, 0, xyz, 3);
+		add(&m, "Q", 200000, 0, w, 1);
+		sim_run(&m);
+		assert_int_equal(m.log_suite[0], with ? 1 : 0);
+		sim_free(&m);
+	}
+}
+
+/* A suite without history is ordered with the longest; its expected time is the mean. */
+static void test_sched__unknown_durations_start_early(void **state)
+{
+	tp_sched_action a;
+	tp_sched_counts c;
+	sim m;
+
+	(void)state;
+	sim_init(&m, 1, 0);
+	add(&m, "a", 100, 0, NULL, 0);
+	add(&m, "b", 80, 0, NULL, 0);
+	add(&m, "c", 10, 0, NULL, 0);
+	add(&m, "new", -1, 0, NULL, 0);
+	tp_sched_next(m.s, &a);                     /* the groups are built on the first call */
+	tp_sched_counts_get(m.s, &c);
+	assert_int_equal(c.remaining_ms, 100 + 80 + 10 + 63);
+	act(&m, &a);
+	sim_run(&m);
+	assert_int_equal(m.log_suite[0], 0);
+	assert_int_equal(m.log_suite[1], 3);
+	assert_int_equal(m.log_suite[2], 1);
+	assert_int_equal(m.log_suite[3], 2);
+	sim_free(&m);
+}
+
+/*
+ * Endgame: account 0 has stack a, account 1 nothing, a deploys in 300 s.
+ * L (100 s, no stacks) and S (50 s, needs a): rather than deploy a for S
+ * on account 1 (done at 350 s), account 1 waits and account 0 runs L then
+ * S (done at 150 s).
+ */
+static void test_sched__endgame_leaves_a_suite_to_the_account_with_its_stacks(void **state)
+{
+	int k, s_account = -1;
+	sim m;
+
+	(void)state;
+	sim_init(&m, 2, 0);
+	m.stack_ms = 300000;
+	m.initial[0][0] = stack_a[0];
+	m.ninitial[0] = 1;
+	add(&m, "L", 100000, 0, NULL, 0);
+	add(&m, "S", 50000, 0, stack_a, 1);
+	assert_int_equal(sim_run(&m), 150000);
+	for (k = 0; k < m.nlog; k++)
+		if (m.log_suite[k] == 1)
+			s_account = m.log_account[k];
+	assert_int_equal(s_account, 0);
+	sim_free(&m);
+}
+
+/*
+ * B and C end at 10 s while A (100 s, one retry) runs: one idle account
+ * is kept for A's retry (it fails), the other released; the retry starts
+ * at once on the kept one, with no fourth lease.
+ */
+static void test_sched__an_idle_account_is_kept_for_a_retry(void **state)
+{
+	tp_sched_suite_state st;
+	sim m;
+	int i;
+
+	(void)state;
+	sim_init(&m, 3, 0);
+	i = add(&m, "A", 100000, 1, NULL, 0);
+	add(&m, "B", 10000, 0, NULL, 0);
+	add(&m, "C", 10000, 0, NULL, 0);
+	m.script[i][0] = TP_SCHED_FAILED;
+	m.script[i][1] = TP_SCHED_PASSED;
+	assert_int_equal(sim_run(&m), 200000);
+	assert_int_equal(m.next_account, 3);        /* three leases in all */
+	tp_sched_suite_get(m.s, i, &st);
+	assert_int_equal(st.attempts, 2);
+	assert_true(st.flaky);
+	assert_int_equal(m.leased_now, 0);
+	sim_free(&m);
+}
+
 static void test_sched__shards_are_balanced_and_partition(void **state)
 {
 	const char *names[] = { "a", "b", "c", "d", "e", "f" };
@@ -498,6 +658,12 @@ int main(void)
 		cmocka_unit_test(test_sched__stop_skips_pending),
 		cmocka_unit_test(test_sched__makespan_near_the_lower_bound),
 		cmocka_unit_test(test_sched__lease_score_prefers_matching_stacks),
+		cmocka_unit_test(test_sched__fifo_runs_in_the_order_added),
+		cmocka_unit_test(test_sched__longest_first_ignores_deploys),
+		cmocka_unit_test(test_sched__deploy_cost_follows_depends_on),
+		cmocka_unit_test(test_sched__unknown_durations_start_early),
+		cmocka_unit_test(test_sched__endgame_leaves_a_suite_to_the_account_with_its_stacks),
+		cmocka_unit_test(test_sched__an_idle_account_is_kept_for_a_retry),
 		cmocka_unit_test(test_sched__shards_are_balanced_and_partition),
 	};
 
