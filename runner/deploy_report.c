@@ -75,7 +75,7 @@ static void draw(tp_deploy_progress *p)
 		const row *r = &p->rows[i];
 		int64_t end = r->finished ? r->end_ms : now_ms();
 
-		fprintf(p->out, "  %-12s %3zu/%-3zu %-8s %5.0fs  %s\n", r->account, r->done,
+		fprintf(p->out, "  %-12s %3zu/%-3zu %-9s %5.0fs  %s\n", r->account, r->done,
 			p->nstacks, r->error ? "error" : r->failed ? "failing" :
 			r->finished ? "done" : "deploying", (double)(end - r->start_ms) / 1000.0,
 			r->error ? "" : r->running);
