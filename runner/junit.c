@@ -99,7 +99,8 @@ static void add_suite_case(xmlNodePtr ts, const tp_report_suite *s, const tp_rep
 	failure_message(msg, sizeof(msg), a);
 	if (s->result == TP_SCHED_SKIPPED) {
 		xmlNodePtr sk = xmlNewChild(tc, NULL, (const xmlChar *)"skipped", NULL);
-		xmlSetProp(sk, (const xmlChar *)"message", (const xmlChar *)"not started");
+		xmlSetProp(sk, (const xmlChar *)"message",
+			   (const xmlChar *)(a && a->interrupted ? "interrupted" : "not started"));
 		c->skipped++;
 	} else if (s->result == TP_SCHED_FAILED || s->result == TP_SCHED_ERROR) {
 		const char *kind = s->result == TP_SCHED_FAILED ? "failure" : "error";

@@ -492,7 +492,7 @@ static void stats(run_state *r)
 {
 	struct rusage ru;
 
-	r->rep->loop_cpu_ms = thread_cpu_ms() - r->loop_cpu_start_ns;
+	r->rep->loop_cpu_ms = thread_cpu_ms() - r->loop_cpu_start_ms;
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {
 		r->rep->process_cpu_ms = (int64_t)ru.ru_utime.tv_sec * 1000 + ru.ru_utime.tv_usec / 1000 +
 					 (int64_t)ru.ru_stime.tv_sec * 1000 + ru.ru_stime.tv_usec / 1000;
@@ -554,11 +554,65 @@ static int finished(const run_state *r)
 	       tp_jobs_outstanding(r->clean_jobs) == 0 && tp_exec_running(r->exec) == 0;
 }
 
+/* Loop until the scheduler is done and nothing is in flight. */
+static void drive(run_state *r)
+{
+	size_t n = r->nsuites;
+
+	run_event(r, "run %s: %zu suite%s of %s on up to %d account%s", r->run_id, n,
+		  n == 1 ? "" : "s", r->cfg->project, r->o->jobs, r->o->jobs == 1 ? "" : "s");
+	if (r->o->progress)
+		r->draw_timer = tp_loop_timer_add(r->loop, tp_now_ms() + DRAW_PLAIN_MS, on_draw, r);
+	tp_run_pump(r);
+	while (!finished(r)) {
+		if (tp_loop_run_once(r->loop, -1) < 0) {
+			tp_run_fail(r, "%s", tp_error_last()->msg);
+			break;
+		}
+		tp_run_pump(r);
+	}
+}
+
+/* Everything up to the first lease; 0, or an exit code (the run is torn down). */
+static int start(run_state *r, const int *idx, size_t n, const int64_t *expected,
+		 sigset_t *oldmask)
+{
+	if (start_local(r) < 0) {
+		int code = setup_error(r, tp_error_last()->code == TP_EINVAL ? 2 : 3);
+		tp_local_pool_stop(r->local);
+		r->local = NULL;
+		unsetenv("AWS_ENDPOINT_URL");
+		return code;
+	}
+	if (start_machinery(r, oldmask) < 0 || add_suites(r, idx, n, expected) < 0 ||
+	    make_dirs(r) < 0 || open_aws(r) < 0) {
+		int code = setup_error(r, tp_error_last()->code == TP_EINVAL ? 2 : 3);
+		teardown(r, oldmask);
+		return code;
+	}
+	return 0;
+}
+
+/* Which suites: 0 with *n of them, or exit code 2. */
+static int select_suites(run_state *r, int **idx, size_t *n, const int64_t *expected)
+{
+	if (r->o->jobs < 1) {
+		tp_error_set(TP_EINVAL, "-j must be at least 1");
+		return setup_error(r, 2);
+	}
+	if (tp_run_select(idx, n, r->o, expected) < 0)
+		return setup_error(r, 2);
+	if (*n == 0)
+		run_event(r, "shard %d/%d has no suites: nothing to run", r->o->shard_index,
+			  r->o->shard_count);
+	return 0;
+}
+
 int tp_run(tp_report *out, const tp_run_opts *opts)
 {
 	run_state run, *r = &run;
 	sigset_t oldmask;
-	int64_t *expected = NULL;
+	int64_t *expected;
 	int *idx = NULL, code;
 	size_t n = 0;
 
@@ -571,64 +625,22 @@ int tp_run(tp_report *out, const tp_run_opts *opts)
 	make_run_id(r->run_id, sizeof(r->run_id));
 	tp_report_init(out, r->cfg->project, r->run_id);
 	out->max_accounts = opts->jobs;
-	r->loop_cpu_start_ns = thread_cpu_ms();
+	r->loop_cpu_start_ms = thread_cpu_ms();
 	open_history(r);
 	expected = estimates(r);
-	if (opts->jobs < 1) {
-		tp_error_set(TP_EINVAL, "-j must be at least 1");
-		code = setup_error(r, 2);
-		goto early;
-	}
-	if (tp_run_select(&idx, &n, opts, expected) < 0) {
-		code = setup_error(r, 2);
-		goto early;
-	}
-	if (n == 0) {
-		run_event(r, "shard %d/%d has no suites: nothing to run", opts->shard_index,
-			  opts->shard_count);
-		code = 0;
-		goto early;
-	}
-	if (start_local(r) < 0) {
-		code = setup_error(r, tp_error_last()->code == TP_EINVAL ? 2 : 3);
-		goto early;
-	}
-	if (start_machinery(r, &oldmask) < 0 || add_suites(r, idx, n, expected) < 0) {
-		code = setup_error(r, tp_error_last()->code == TP_EINVAL ? 2 : 3);
+	code = select_suites(r, &idx, &n, expected);
+	if (code == 0 && n > 0 && (code = start(r, idx, n, expected, &oldmask)) == 0) {
+		drive(r);
+		out->duration_ms = tp_report_now(out);
 		teardown(r, &oldmask);
-		goto done;
+		stats(r);
+		code = out->exit_code = exit_code(r);
+		write_reports(r);
+	} else if (!r->loop) {
+		tp_history_close(r->history);   /* teardown did not run */
 	}
-	if (make_dirs(r) < 0 || open_aws(r) < 0) {
-		code = setup_error(r, tp_error_last()->code == TP_EINVAL ? 2 : 3);
-		teardown(r, &oldmask);
-		goto done;
-	}
-	run_event(r, "run %s: %zu suite%s of %s on up to %d account%s", r->run_id, n,
-		  n == 1 ? "" : "s", r->cfg->project, opts->jobs, opts->jobs == 1 ? "" : "s");
-	if (opts->progress)
-		r->draw_timer = tp_loop_timer_add(r->loop, tp_now_ms() + DRAW_PLAIN_MS, on_draw, r);
-	tp_run_pump(r);
-	while (!finished(r)) {
-		if (tp_loop_run_once(r->loop, -1) < 0) {
-			tp_run_fail(r, "%s", tp_error_last()->msg);
-			break;
-		}
-		tp_run_pump(r);
-	}
-	out->duration_ms = tp_report_now(out);
-	teardown(r, &oldmask);
-	stats(r);
-	code = exit_code(r);
-	out->exit_code = code;
-	write_reports(r);
-	goto done;
-early:
-	out->duration_ms = tp_report_now(out);
-	tp_history_close(r->history);
-	tp_local_pool_stop(r->local);
-	if (r->local)
-		unsetenv("AWS_ENDPOINT_URL");
-done:
+	if (!out->duration_ms)
+		out->duration_ms = tp_report_now(out);
 	out->exit_code = code;
 	free(idx);
 	free(expected);

@@ -122,7 +122,7 @@ struct run_state {
 	int64_t lease_wait_since;   /* 0 when not waiting */
 	uint64_t draw_timer;
 	int infra_errors;
-	int64_t loop_cpu_start_ns;
+	int64_t loop_cpu_start_ms; /* the loop thread's CPU time at the start */
 };
 
 /* ---- run.c ------------------------------------------------------------- */

@@ -156,6 +156,24 @@ static void test_run_usage__bad_config_and_options(void **state)
 	free(broken);
 }
 
+/* --local without moto: says how to install it, exit 2. */
+static void test_run_usage__local_without_moto(void **state)
+{
+	char *probe = tp_test_source_path("examples/probe");
+	char *argv[] = { (char *)tp_test_tidepool_bin(), "run", "--local", "-C", probe, NULL };
+	char *env[] = { "PATH=/nonexistent", NULL };
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	(void)state;
+	rc = tp_test_run(argv, env, &out, &err);
+	if (rc != 2 || !strstr(err, "pip install 'moto[server]'"))
+		fail_msg("exit %d, stderr:\n%s", rc, err);
+	free(out);
+	free(err);
+	free(probe);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +183,7 @@ int main(void)
 		cmocka_unit_test(test_run_usage__bad_jobs),
 		cmocka_unit_test(test_run_usage__bad_shard),
 		cmocka_unit_test(test_run_usage__bad_config_and_options),
+		cmocka_unit_test(test_run_usage__local_without_moto),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
