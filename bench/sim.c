@@ -120,7 +120,7 @@ static void bound_min(sim_scenario_result *r, const sim_run_result *x)
 {
 	sim_bound b;
 
-	sim_bound_compute(&b, r->w, x->test_runs_of);
+	sim_bound_compute(&b, r->w, &r->needs, x->test_runs_of);
 	if (r->bound.lb_ms == 0 || b.lb_ms < r->bound.lb_ms)
 		r->bound = b;
 }
@@ -136,6 +136,7 @@ static double scenario(const options *o, const sim_scenario *sc)
 	memset(&r, 0, sizeof(r));
 	sim_workload_init(&w, sc);
 	r.w = &w;
+	sim_needs_init(&r.needs, &w);
 	for (p = 0; p < 3; p++) {
 		sim_run_opts ro = { (tp_sched_policy)p, sc->naccounts * sc->nstacks, -1,
 				    SIM_CLOUD_OPTS_INIT, o->trace };
@@ -156,12 +157,14 @@ static double scenario(const options *o, const sim_scenario *sc)
 	for (p = 0; p < 3; p++)
 		sim_run_result_release(&r.runs[p]);
 	sim_run_result_release(&r.defaults);
+	sim_needs_release(&r.needs);
 	sim_workload_release(&w);
 	return q;
 }
 
 int main(int argc, char **argv)
 {
+	const sim_cloud_opts cloud = SIM_CLOUD_OPTS_INIT;
 	options o;
 	double log_sum = 0;
 	int n = 0, warm;
@@ -169,10 +172,11 @@ int main(int argc, char **argv)
 
 	if (parse(&o, argc, argv) != 0)
 		return 2;
-	printf("bench_sim: cloud: per-account CloudFormation limit 5 calls/s (burst 10), "
-	       "80-250 ms per call, 1 %% of creates roll back; suites: retries 1, %.3g %% fail a first "
-	       "run (60 %% of those flaky), history off by log-normal sigma %.3g, %.3g %% new\n",
-	       o.fail_rate * 100, o.history_sigma, o.new_rate * 100);
+	printf("bench_sim: cloud: per-account CloudFormation limit %.3g calls/s (burst %.3g), "
+	       "%lld-%lld ms per call, %.3g %% of creates roll back; suites: retries 1, %.3g %% fail a "
+	       "first run (60 %% of those flaky), history off by log-normal sigma %.3g, %.3g %% new\n",
+	       cloud.rate, cloud.burst, (long long)cloud.latency_min_ms, (long long)cloud.latency_max_ms,
+	       cloud.create_fail * 100, o.fail_rate * 100, o.history_sigma, o.new_rate * 100);
 	for (i = 0; i < TP_ARRAY_SIZE(shapes); i++) {
 		const shape *s = &shapes[i];
 

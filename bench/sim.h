@@ -147,7 +147,7 @@ typedef struct sim_cloud_opts {
 	int64_t latency_min_ms, latency_max_ms;
 } sim_cloud_opts;
 
-#define SIM_CLOUD_OPTS_INIT { 5, 10, 0.01, 80, 250 }
+#define SIM_CLOUD_OPTS_INIT { 2, 4, 0.01, 80, 250 }
 
 typedef struct sim_cloud_counts {
 	uint64_t by_op[8];             /* answered calls by tp_cfn_op (throttled ones excluded) */
@@ -194,6 +194,7 @@ typedef struct sim_run_result {
 	/* stacks of the deployments, by outcome */
 	int created, updated, skipped, failed_stacks, blocked;
 	int recreated;                 /* deleted (ROLLBACK_COMPLETE), then created */
+	int throttle_failed;           /* stacks FAILED because throttling outlasted the retries */
 	uint64_t sm_calls;             /* CloudFormation calls the state machines asked for */
 	uint64_t sm_calls_skipped;     /* of which for stacks found at their hash */
 	uint64_t http_calls;           /* requests sent, client retries of throttling included */
@@ -214,13 +215,24 @@ typedef struct sim_bound {
 	int chain_suite;               /* the suite of A */
 } sim_bound;
 
+/* D(i) per suite and c(a) per pool account, ascending (see sim_bound.c): a workload's, for every run. */
+typedef struct sim_needs {
+	int64_t *d;
+	int64_t *c;
+} sim_needs;
+
+void sim_needs_init(sim_needs *n, const sim_workload *w);
+void sim_needs_release(sim_needs *n);
+
 /* The lower bound for a run of w in which suite i ran test_runs_of[i] test runs. */
-void sim_bound_compute(sim_bound *out, const sim_workload *w, const int *test_runs_of);
+void sim_bound_compute(sim_bound *out, const sim_workload *w, const sim_needs *n,
+		       const int *test_runs_of);
 
 /* ---- reporting (sim_report.c) --------------------------------------------- */
 
 typedef struct sim_scenario_result {
 	const sim_workload *w;
+	sim_needs needs;
 	sim_run_result runs[3];        /* by tp_sched_policy */
 	sim_bound bound;               /* the smallest of the runs' bounds */
 	int has_defaults;

@@ -156,52 +156,69 @@ static int by_value(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-void sim_bound_compute(sim_bound *out, const sim_workload *w, const int *test_runs_of)
+void sim_needs_init(sim_needs *n, const sim_workload *w)
 {
 	int64_t *fin = tp_xcalloc(w->nstacks, sizeof(int64_t));
-	int64_t *c = tp_xcalloc(w->npool, sizeof(int64_t));
+	size_t i, a;
+
+	n->d = tp_xcalloc(w->nsuites + 1, sizeof(int64_t));
+	n->c = tp_xcalloc(w->npool + 1, sizeof(int64_t));
+	for (a = 0; a < w->npool; a++)
+		n->c[a] = INT64_MAX;
+	for (i = 0; i < w->nsuites; i++) {
+		n->d[i] = INT64_MAX;
+		for (a = 0; a < w->npool; a++) {
+			int64_t x = need(w, &w->suites[i], a, fin);
+			if (x < n->d[i])
+				n->d[i] = x;
+			if (x < n->c[a])
+				n->c[a] = x;
+		}
+	}
+	qsort(n->c, w->npool, sizeof(*n->c), by_value);
+	free(fin);
+}
+
+void sim_needs_release(sim_needs *n)
+{
+	free(n->d);
+	free(n->c);
+	n->d = n->c = NULL;
+}
+
+void sim_bound_compute(sim_bound *out, const sim_workload *w, const sim_needs *n,
+		       const int *test_runs_of)
+{
 	dt *by_d = tp_xcalloc(w->nsuites + 1, sizeof(*by_d));
 	int64_t *d_of = tp_xcalloc(w->nsuites + 1, sizeof(int64_t));
 	int64_t *t_of = tp_xcalloc(w->nsuites + 1, sizeof(int64_t));
 	int64_t work = 0;
-	size_t i, a;
+	size_t i;
 
 	memset(out, 0, sizeof(*out));
-	for (a = 0; a < w->npool; a++)
-		c[a] = INT64_MAX;
 	out->chain_suite = -1;
 	for (i = 0; i < w->nsuites; i++) {
 		const sim_suite *u = &w->suites[i];
-		int64_t d = INT64_MAX, t = 0;
+		int64_t t = 0;
 		int r;
 
-		for (a = 0; a < w->npool; a++) {
-			int64_t n = need(w, u, a, fin);
-			if (n < d)
-				d = n;
-			if (n < c[a])
-				c[a] = n;
-		}
 		for (r = 0; r < test_runs_of[i]; r++)
 			t += u->run_ms[r < SIM_TEST_RUNS ? r : SIM_TEST_RUNS - 1];
 		work += t;
-		by_d[i].d = d;
+		by_d[i].d = n->d[i];
 		by_d[i].t = t;
-		if (t > 0 && d + t > out->chain_ms) {
-			out->chain_ms = d + t;
+		if (t > 0 && n->d[i] + t > out->chain_ms) {
+			out->chain_ms = n->d[i] + t;
 			out->chain_suite = (int)i;
 		}
 	}
-	qsort(c, w->npool, sizeof(*c), by_value);
 	qsort(by_d, w->nsuites, sizeof(*by_d), by_value);   /* d first: sorts by D */
 	for (i = 0; i < w->nsuites; i++) {
 		d_of[i] = by_d[i].d;
 		t_of[i] = by_d[i].t;
 	}
-	out->work_ms = smallest_m(w, d_of, t_of, c, work);
+	out->work_ms = smallest_m(w, d_of, t_of, n->c, work);
 	out->lb_ms = out->chain_ms > out->work_ms ? out->chain_ms : out->work_ms;
-	free(fin);
-	free(c);
 	free(by_d);
 	free(d_of);
 	free(t_of);

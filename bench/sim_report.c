@@ -72,11 +72,12 @@ static void calls_per_stack(const sim_run_result *x)
 
 	printf("  CloudFormation calls per stack (longest+affinity): %.2f per stack deployed "
 	       "(%.2f per created/updated/failed stack, %.2f per skipped one); %.2f requests per stack "
-	       "with the client's retries of %llu throttled requests\n",
+	       "with the client's retries of %llu throttled requests; %d stacks failed by throttling\n",
 	       all > 0 ? (double)x->sm_calls / all : 0,
 	       changed ? (double)(x->sm_calls - x->sm_calls_skipped) / changed : 0,
 	       x->skipped ? (double)x->sm_calls_skipped / x->skipped : 0,
-	       all > 0 ? (double)x->http_calls / all : 0, (unsigned long long)x->cloud.throttled);
+	       all > 0 ? (double)x->http_calls / all : 0, (unsigned long long)x->cloud.throttled,
+	       x->throttle_failed);
 }
 
 void sim_report_scenario(const sim_scenario_result *r)

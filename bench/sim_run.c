@@ -244,7 +244,11 @@ static int tally(run *r, size_t dep)
 			r->out->sm_calls_skipped += res->calls;
 			break;
 		case TP_DEPLOY_BLOCKED: r->out->blocked++; ok = 0; break;
-		default: r->out->failed_stacks++; ok = 0; break;
+		default:
+			r->out->failed_stacks++;
+			r->out->throttle_failed += tp_streq(res->aws_code, "Throttling");
+			ok = 0;
+			break;
 		}
 	}
 	return ok;

@@ -35,9 +35,12 @@ static void run_policy(sim_run_result *out, const sim_workload *w, tp_sched_poli
 
 static double over_bound(const sim_workload *w, const sim_run_result *r)
 {
+	sim_needs n;
 	sim_bound b;
 
-	sim_bound_compute(&b, w, r->test_runs_of);
+	sim_needs_init(&n, w);
+	sim_bound_compute(&b, w, &n, r->test_runs_of);
+	sim_needs_release(&n);
 	return (double)r->makespan_ms / (double)b.lb_ms;
 }
 
