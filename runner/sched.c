@@ -59,7 +59,7 @@ typedef struct group {
 	int npending;
 	int active;                  /* position in the active list, -1 when none pending */
 	int64_t best;                /* the least deploy time it needs on any leased account */
-	unsigned best_epoch;         /* best is valid while this is the scheduler's epoch */
+	int best_valid;              /* best is up to date */
 } group;
 
 typedef struct suite {
@@ -113,7 +113,6 @@ struct tp_sched {
 	size_t nfin;
 	unsigned version;            /* counts events the endgame plan cannot foresee */
 	unsigned planned_at;         /* the version the plan was made at */
-	unsigned epoch;              /* group.best older than this is recomputed */
 	int leasing;                 /* LEASE actions not yet answered */
 	int lease_blocked;
 	int pending;                 /* suites not taken */
@@ -478,7 +477,6 @@ tp_sched *tp_sched_new(const tp_sched_opts *opts)
 	if (s->o.max_accounts < 1)
 		s->o.max_accounts = 1;
 	s->planned_at = (unsigned)-1;
-	s->epoch = 1;            /* ... and best_epoch 0: not computed */
 	return s;
 }
 
@@ -626,6 +624,16 @@ static int have(const account *a, int sid)
 	return (size_t)sid < a->nhave ? a->have[sid] : -1;
 }
 
+static int group_needs(const group *g, int sid, int hid)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		if (g->m[i].sid == sid)
+			return g->m[i].hid == hid;
+	return 0;
+}
+
 static void set_have(tp_sched *s, account *a, int sid, int hid)
 {
 	size_t i;
@@ -640,12 +648,17 @@ static void set_have(tp_sched *s, account *a, int sid, int hid)
 	}
 	if (a->have[sid] == hid)
 		return;
-	if (a->have[sid] >= 0)
-		s->epoch++;      /* a group may need more here now: every best is suspect */
-	a->have[sid] = hid;
-	for (i = 0; i < s->stks[sid].ngroups && a->cost; i++)
+	for (i = 0; i < s->stks[sid].ngroups; i++) {
+		group *g = &s->groups[s->stks[sid].groups[i]];
+
+		/* A group that needed the hash replaced needs more here now: its
+		 * best may have been this account. */
+		if (a->have[sid] >= 0 && group_needs(g, sid, a->have[sid]))
+			g->best_valid = 0;
 		if ((size_t)s->stks[sid].groups[i] < a->ncost)
 			a->cost[s->stks[sid].groups[i]] = NO_COST;
+	}
+	a->have[sid] = hid;
 }
 
 static int64_t group_cost(tp_sched *s, account *a, int gi);
@@ -660,7 +673,7 @@ static void lower_bests(tp_sched *s, account *a, int sid)
 		group *g = &s->groups[k->groups[i]];
 		int64_t c;
 
-		if (g->best_epoch != s->epoch)
+		if (!g->best_valid)
 			continue;
 		c = group_cost(s, a, k->groups[i]);
 		if (c < g->best)
@@ -700,7 +713,7 @@ void tp_sched_account_leased(tp_sched *s, int handle, const tp_stack_ref *stacks
 		group *g = &s->groups[i];
 		int64_t c;
 
-		if (g->best_epoch != s->epoch)
+		if (!g->best_valid)
 			continue;
 		c = group_cost(s, a, (int)i);
 		if (c < g->best)
@@ -738,11 +751,15 @@ void tp_sched_stacks_deployed(tp_sched *s, int handle, const tp_stack_ref *stack
 
 static void release_account(tp_sched *s, account *a)
 {
+	size_t i;
+
+	for (i = 0; i < s->ngroups; i++)      /* groups whose best it may have been */
+		if (i >= a->ncost || a->cost[i] == NO_COST || a->cost[i] <= s->groups[i].best)
+			s->groups[i].best_valid = 0;
 	free(a->have);
 	free(a->cost);
 	*a = s->accts[--s->naccts];
 	s->lease_blocked = 0;    /* a slot in the pool opened up */
-	s->epoch++;              /* it may have been some group's best */
 	s->version++;
 }
 
@@ -914,7 +931,7 @@ static int64_t group_best(tp_sched *s, int gi)
 	group *g = &s->groups[gi];
 	size_t i;
 
-	if (g->best_epoch == s->epoch)
+	if (g->best_valid)
 		return g->best;
 	g->best = INT64_MAX;
 	for (i = 0; i < s->naccts; i++) {
@@ -922,7 +939,7 @@ static int64_t group_best(tp_sched *s, int gi)
 		if (c < g->best)
 			g->best = c;
 	}
-	g->best_epoch = s->epoch;
+	g->best_valid = 1;
 	return g->best;
 }
 
