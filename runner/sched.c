@@ -590,7 +590,7 @@ static void fill_unknown(tp_sched *s)
 
 static void build_groups(tp_sched *s)
 {
-	size_t i, j, most = 1;
+	size_t i, j;
 
 	fill_unknown(s);
 	for (i = 0; i < s->ngroups; i++) {
@@ -599,11 +599,7 @@ static void build_groups(tp_sched *s)
 		qsort_r(g->suites, g->ns, sizeof(*g->suites), by_expected, s);
 		for (j = 0; j < g->ns; j++)
 			s->suites[g->suites[j]].pos = (int)j;
-		if (g->n > most)
-			most = g->n;
 	}
-	s->fin = tp_xcalloc(most, sizeof(*s->fin));
-	s->nfin = most;
 	s->grouped = 1;
 }
 
@@ -783,6 +779,10 @@ static int64_t group_cost(tp_sched *s, account *a, int gi)
 	}
 	if (a->cost[gi] != NO_COST)
 		return a->cost[gi];
+	if (g->n > s->nfin) {
+		s->fin = tp_xrealloc(s->fin, g->n * sizeof(*s->fin));
+		s->nfin = g->n;
+	}
 	for (i = 0; i < g->n; i++) {
 		int64_t own = have(a, g->m[i].sid) == g->m[i].hid ? 0 : stack_ms(s, g->m[i].sid);
 		int64_t ready = 0;
@@ -1050,10 +1050,31 @@ static void pg_best(tp_sched *s, pgroup *p, int u, const int64_t *avail)
  * Suites of one group need the same deploys, so a group's soonest finish
  * is computed once and its suites are planned longest first.
  */
+/* The group whose next suite finishes latest at best (Max-Min), or NULL when none is left. */
+static pgroup *latest(tp_sched *s, pgroup *pg, size_t n, int64_t *eft)
+{
+	pgroup *pick = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int u = pg_next(s, &pg[i]);
+		int64_t f;
+
+		if (u < 0 || pg[i].acct == SIZE_MAX)
+			continue;
+		f = pg[i].finish + s->suites[u].expected;
+		if (!pick || f > *eft) {
+			pick = &pg[i];
+			*eft = f;
+		}
+	}
+	return pick;
+}
+
 static void plan(tp_sched *s)
 {
-	int64_t t = now(s), *avail = tp_xcalloc(s->naccts + 1, sizeof(*avail));
-	pgroup *pg = tp_xcalloc(s->nactive + 1, sizeof(*pg));
+	int64_t t = now(s), eft = 0, *avail = tp_xcalloc(s->naccts + 1, sizeof(*avail));
+	pgroup *pg = tp_xcalloc(s->nactive + 1, sizeof(*pg)), *pick;
 	size_t i, b, n = s->nactive;
 
 	for (b = 0; b < s->naccts; b++) {
@@ -1067,33 +1088,14 @@ static void plan(tp_sched *s)
 		pg[i].next = s->groups[pg[i].gi].head;
 		pg_best(s, &pg[i], pg_next(s, &pg[i]), avail);
 	}
-	for (;;) {
-		pgroup *pick = NULL;
-		int64_t pick_eft = 0;
-		int u;
-
-		for (i = 0; i < n; i++) {
-			int64_t eft;
-
-			if ((u = pg_next(s, &pg[i])) < 0 || pg[i].acct == SIZE_MAX)
-				continue;
-			eft = pg[i].finish + s->suites[u].expected;
-			if (!pick || eft > pick_eft) {
-				pick = &pg[i];
-				pick_eft = eft;
-			}
-		}
-		if (!pick)
-			break;
-		u = pg_next(s, pick);
+	while ((pick = latest(s, pg, n, &eft)) != NULL) {
 		b = pick->acct;
 		if (s->accts[b].busy < 0 && s->accts[b].planned < 0)
-			s->accts[b].planned = u;
-		avail[b] = pick_eft;
+			s->accts[b].planned = pg_next(s, pick);
+		avail[b] = eft;
 		pick->next++;
-		for (i = 0; i < n; i++)
-			if (&pg[i] == pick || pg[i].acct == b ||
-			    (s->suites[u].nfailed_on && pg[i].acct == SIZE_MAX))
+		for (i = 0; i < n; i++)      /* those that counted on b, and the next of pick's group */
+			if (&pg[i] == pick || pg[i].acct == b)
 				pg_best(s, &pg[i], pg_next(s, &pg[i]), avail);
 	}
 	s->planned_at = s->version;
@@ -1196,26 +1198,23 @@ static int lease_wanted(const tp_sched *s, int stuck)
 	return s->pending > 0 && can_lease(s) && (int)s->naccts - stuck + s->leasing < want;
 }
 
-int tp_sched_next(tp_sched *s, tp_sched_action *out)
+static int lease(tp_sched *s, tp_sched_action *out)
 {
-	account *stuck_one = NULL;
-	size_t i;
-	int stuck = 0, idle = 0, gi;
+	s->leasing++;
+	out->kind = TP_SCHED_LEASE;
+	return 0;
+}
 
-	memset(out, 0, sizeof(*out));
-	out->kind = TP_SCHED_IDLE;
-	if (!s->grouped)
-		build_groups(s);
-	/* Ask for the accounts first: choices made knowing them all are better. */
-	if (lease_wanted(s, 0)) {
-		s->leasing++;
-		out->kind = TP_SCHED_LEASE;
-		return 0;
-	}
-	/* And the first choices wait for the leases out (a warm account that
-	 * comes a moment later may be the one a suite should run on). */
-	if (s->leasing > 0 && !s->started_any && s->o.policy == TP_SCHED_POLICY_AFFINITY)
-		return 0;
+/*
+ * Serve the idle accounts in turn until one has an action (1). Otherwise
+ * 0, with *stuck the accounts that can run none of the pending suites and
+ * *stuck_one one of them.
+ */
+static int serve_all(tp_sched *s, tp_sched_action *out, int *stuck, account **stuck_one)
+{
+	size_t i;
+	int idle = 0;
+
 	for (i = 0; i < s->naccts; i++)
 		idle += s->accts[i].busy < 0;
 	for (i = 0; i < s->naccts; i++) {
@@ -1225,17 +1224,35 @@ int tp_sched_next(tp_sched *s, tp_sched_action *out)
 			continue;
 		r = serve_idle(s, &s->accts[i], idle, out);
 		if (r == SERVED)
-			return 0;
+			return 1;
 		if (r == STUCK) {
-			stuck++;
-			stuck_one = &s->accts[i];
+			(*stuck)++;
+			*stuck_one = &s->accts[i];
 		}
 	}
-	if (lease_wanted(s, stuck)) {
-		s->leasing++;
-		out->kind = TP_SCHED_LEASE;
+	return 0;
+}
+
+int tp_sched_next(tp_sched *s, tp_sched_action *out)
+{
+	account *stuck_one = NULL;
+	int stuck = 0, gi;
+
+	memset(out, 0, sizeof(*out));
+	out->kind = TP_SCHED_IDLE;
+	if (!s->grouped)
+		build_groups(s);
+	/* Ask for the accounts first: choices made knowing them all are better. */
+	if (lease_wanted(s, 0))
+		return lease(s, out);
+	/* And the first choices wait for the leases out (a warm account that
+	 * comes a moment later may be the one a suite should run on). */
+	if (s->leasing > 0 && !s->started_any && s->o.policy == TP_SCHED_POLICY_AFFINITY)
 		return 0;
-	}
+	if (serve_all(s, out, &stuck, &stuck_one))
+		return 0;
+	if (lease_wanted(s, stuck))
+		return lease(s, out);
 	/* Only retries that failed on every idle account are left, nothing can
 	 * free up and no account can be added: retry on one of them anyway. */
 	if (stuck_one && s->running == 0 && s->leasing == 0) {
