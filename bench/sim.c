@@ -177,6 +177,7 @@ int main(int argc, char **argv)
 	       "first run (60 %% of those flaky), history off by log-normal sigma %.3g, %.3g %% new\n",
 	       cloud.rate, cloud.burst, (long long)cloud.latency_min_ms, (long long)cloud.latency_max_ms,
 	       cloud.create_fail * 100, o.fail_rate * 100, o.history_sigma, o.new_rate * 100);
+	sim_report_legend();
 	for (i = 0; i < TP_ARRAY_SIZE(shapes); i++) {
 		const shape *s = &shapes[i];
 

@@ -240,6 +240,8 @@ typedef struct sim_scenario_result {
 } sim_scenario_result;
 
 const char *sim_policy_name(tp_sched_policy p);
+/* What the columns and the lower bound are. */
+void sim_report_legend(void);
 void sim_report_scenario(const sim_scenario_result *r);
 /* "bench sim-<label>-<cold|warm>: ..." */
 void sim_report_bench_line(const sim_scenario_result *r);

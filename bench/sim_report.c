@@ -17,6 +17,31 @@ const char *sim_policy_name(tp_sched_policy p)
 	return "?";
 }
 
+void sim_report_legend(void)
+{
+	printf("lower bound (LB, bench/sim_bound.c), from the actual durations, true for any schedule "
+	       "of the run's test runs with one suite at a time per account and at most -j accounts:\n"
+	       "  need(i,a) = longest depends_on chain of suite i's stacks not yet right on pool "
+	       "account a (create, update or delete+create time);\n"
+	       "  D(i) = min over the pool of need(i,a); c(a) = min over suites of need(i,a); T(i) = "
+	       "suite i's test runs executed; W = sum T(i);\n"
+	       "  A = max over suites of D(i) + T(i);\n"
+	       "  B = least M with W + max(S(k), E(M)) <= k*M for some k <= -j, S(k) = sum of the k "
+	       "smallest c(a), E(M) = integral over tau in [0,M) of ceil(W(tau)/(M-tau)),\n"
+	       "      W(tau) = sum of T(i) with D(i) >= tau (accounts that wait tau for deploys have "
+	       "M-tau left for tests);\n"
+	       "  LB = max(A, B), the least over the scenario's runs.\n"
+	       "columns: test / deploy = suite time and time waiting for deploys summed over attempts; "
+	       "deps = deployments; crea/upd/skip/fail/rec = stacks created, updated, found at their "
+	       "hash, failed, deleted and re-created; sm-calls = CloudFormation calls the state "
+	       "machines made; requests = with the client's retries of throttled ones; thrott = "
+	       "requests answered Throttling; cpu-s = the run's CPU seconds; sched = of which in "
+	       "tp_sched_*.\n"
+	       "affinity,deployer-dflt = longest+affinity with the deployer's default limits (64 stack "
+	       "operations, 20 CloudFormation calls/s over all accounts); the other rows leave the "
+	       "limiting to each account's CloudFormation.\n");
+}
+
 void sim_format_ms(char *buf, size_t size, int64_t ms)
 {
 	int64_t s = (ms + 500) / 1000;

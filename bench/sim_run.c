@@ -425,52 +425,25 @@ static void dispatch(run *r, const sim_event *ev)
 
 /* ---- setting up and tearing down ---------------------------------------------------------- */
 
-static void setup(run *r, const sim_workload *w, const sim_run_opts *o, sim_run_result *out)
+/* The scheduler with every suite, as `tidepool run` sets it up (plus the stacks' depends_on). */
+static void setup_sched(run *r)
 {
+	const sim_workload *w = r->w;
 	tp_sched_opts so = TP_SCHED_OPTS_INIT;
-	tp_deploy_engine_opts eo = TP_DEPLOY_ENGINE_OPTS_INIT;
-	size_t a, u, i;
+	size_t u, i, k;
 
-	memset(r, 0, sizeof(*r));
-	r->w = w;
-	r->o = *o;
-	r->out = out;
-	r->wake_at = INT64_MAX;
-	sim_rng_seed(&r->rng, sim_seed_mix(w->sc.seed, 100 + (uint64_t)o->policy));
-	r->c = sim_cloud_new(w, &o->cloud, sim_seed_mix(w->sc.seed, 200 + (uint64_t)o->policy));
 	so.max_accounts = w->sc.naccounts;
 	so.stack_deploy_ms = stack_ms;
 	so.now_ms = sched_now;
 	so.ctx = r;
-	so.policy = o->policy;
+	so.policy = r->o.policy;
 	so.stack_depends_on = depends_on;
 	r->dep_names = tp_xcalloc(w->nstacks * SIM_MAX_DEPS, sizeof(char *));
 	for (i = 0; i < w->nstacks; i++)
-		for (a = 0; a < w->stacks[i].ndeps; a++)
-			r->dep_names[i * SIM_MAX_DEPS + a] = w->stacks[w->stacks[i].deps[a]].name;
-	eo.max_active = o->engine_max_active;
-	eo.rate = o->engine_rate;
-	eo.on_done = on_done;
-	eo.ctx = r;
-	r->e = tp_deploy_engine_new(&eo);
-	r->accts = tp_xcalloc(w->npool, sizeof(*r->accts));
-	r->sm = tp_xcalloc(w->npool, sizeof(*r->sm));
-	for (a = 0; a < w->npool; a++) {
-		tp_dsm_opts sm = TP_DSM_OPTS_INIT;
-
-		r->accts[a].known = tp_xcalloc(w->nstacks, sizeof(char *));
-		r->accts[a].recorded = tp_xcalloc(w->nstacks + 1, sizeof(tp_stack_ref));
-		r->accts[a].nrecorded = sim_recorded(w, a, r->accts[a].recorded);
-		sm.account = sim_cloud_account_id(r->c, a);
-		sm.region = "us-east-1";
-		sm.project = "sim";
-		sm.run_id = "sim";
-		sm.jitter = jitter;
-		sm.jitter_ctx = r;
-		r->sm[a] = sm;
-	}
-	r->suites = tp_xcalloc(w->nsuites, sizeof(*r->suites));
+		for (k = 0; k < w->stacks[i].ndeps; k++)
+			r->dep_names[i * SIM_MAX_DEPS + k] = w->stacks[w->stacks[i].deps[k]].name;
 	r->s = tp_sched_new(&so);
+	r->suites = tp_xcalloc(w->nsuites, sizeof(*r->suites));
 	for (u = 0; u < w->nsuites; u++) {
 		const sim_suite *su = &w->suites[u];
 		tp_sched_suite ss;
@@ -487,6 +460,50 @@ static void setup(run *r, const sim_workload *w, const sim_run_opts *o, sim_run_
 		ss.retries = su->retries;
 		tp_sched_add_suite(r->s, &ss);
 	}
+}
+
+/* The pool as the store records it, and each account's state machine options. */
+static void setup_accounts(run *r)
+{
+	const sim_workload *w = r->w;
+	size_t a;
+
+	r->accts = tp_xcalloc(w->npool, sizeof(*r->accts));
+	r->sm = tp_xcalloc(w->npool, sizeof(*r->sm));
+	for (a = 0; a < w->npool; a++) {
+		tp_dsm_opts sm = TP_DSM_OPTS_INIT;
+
+		r->accts[a].known = tp_xcalloc(w->nstacks, sizeof(char *));
+		r->accts[a].recorded = tp_xcalloc(w->nstacks + 1, sizeof(tp_stack_ref));
+		r->accts[a].nrecorded = sim_recorded(w, a, r->accts[a].recorded);
+		sm.account = sim_cloud_account_id(r->c, a);
+		sm.region = "us-east-1";
+		sm.project = "sim";
+		sm.run_id = "sim";
+		sm.jitter = jitter;
+		sm.jitter_ctx = r;
+		r->sm[a] = sm;
+	}
+}
+
+static void setup(run *r, const sim_workload *w, const sim_run_opts *o, sim_run_result *out)
+{
+	tp_deploy_engine_opts eo = TP_DEPLOY_ENGINE_OPTS_INIT;
+
+	memset(r, 0, sizeof(*r));
+	r->w = w;
+	r->o = *o;
+	r->out = out;
+	r->wake_at = INT64_MAX;
+	sim_rng_seed(&r->rng, sim_seed_mix(w->sc.seed, 100 + (uint64_t)o->policy));
+	r->c = sim_cloud_new(w, &o->cloud, sim_seed_mix(w->sc.seed, 200 + (uint64_t)o->policy));
+	eo.max_active = o->engine_max_active;
+	eo.rate = o->engine_rate;
+	eo.on_done = on_done;
+	eo.ctx = r;
+	r->e = tp_deploy_engine_new(&eo);
+	setup_accounts(r);
+	setup_sched(r);
 }
 
 /* The suites whose last attempt ended in the run's last 10 minutes: where a tail comes from. */
