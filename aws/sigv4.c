@@ -24,19 +24,21 @@
 
 /*
  * Strings are assembled in room made once (room), written through a
- * pointer (put, PUT_LIT: a literal's length is a constant, so its copy
- * compiles to a few stores), and closed with finish.
+ * pointer (put for the short strings of a request, put_bytes otherwise;
+ * PUT_LIT's length is a constant, so its copy compiles to a few stores),
+ * and closed with finish.
  */
 #define room tp_sigv4__room
 #define finish tp_sigv4__finish
+#define put tp_sigv4__copy
 
-static char *put(char *p, const void *s, size_t n)
+static char *put_bytes(char *p, const char *s, size_t n)
 {
 	memcpy(p, s, n);
 	return p + n;
 }
 
-#define PUT_LIT(p, lit) put((p), (lit), sizeof(lit) - 1)
+#define PUT_LIT(p, lit) put_bytes((p), (lit), sizeof(lit) - 1)
 
 /* What the caller asked for, checked once. */
 struct job {
@@ -189,8 +191,11 @@ static int replaced_by_signer(const tp_sigv4__hdr *h, const struct job *j)
 	       (j->opts->content_sha256_header && LNAME_IS(h, "x-amz-content-sha256"));
 }
 
-/* The caller's headers then `extra`, names lower-cased, in t->hdrs. */
-static int gather_headers(struct job *j, const tp_header *extra, size_t nextra, size_t *n)
+/*
+ * t->hdrs: the caller's headers, names lower-cased, then `extra` (the
+ * signer's, lower-case already), each with its position in `order`.
+ */
+static int gather_headers(struct job *j, const tp_sigv4__hdr *extra, size_t nextra, size_t *n)
 {
 	const tp_sigv4_request *req = j->req;
 	tp_sigv4__tls *t = j->t;
@@ -200,19 +205,22 @@ static int gather_headers(struct job *j, const tp_header *extra, size_t nextra, 
 		t->hdrs = tp_xrealloc(t->hdrs, need * sizeof(*t->hdrs));
 		t->hdrs_alloc = need;
 	}
-	for (i = 0; i < need; i++) {
-		const tp_header *h = i < req->nheaders ? &req->headers[i]
-						       : &extra[i - req->nheaders];
-
-		if (!h->name)
+	for (i = 0; i < req->nheaders; i++) {
+		if (!req->headers[i].name)
 			continue;
-		t->hdrs[k].lname = h->name;
-		t->hdrs[k].value = h->value;
+		t->hdrs[k].lname = req->headers[i].name;
+		t->hdrs[k].value = req->headers[i].value;
 		t->hdrs[k].order = i;
 		k++;
 	}
+	if (tp_sigv4__lower_names(t->hdrs, k, &t->names) < 0)
+		return -1;
+	for (i = 0; i < nextra; i++) {
+		t->hdrs[k] = extra[i];
+		t->hdrs[k++].order = req->nheaders + i;
+	}
 	*n = k;
-	return tp_sigv4__lower_names(t->hdrs, k, &t->names);
+	return 0;
 }
 
 /*
@@ -220,7 +228,7 @@ static int gather_headers(struct job *j, const tp_header *extra, size_t nextra, 
  * the caller's headers, minus those the signer replaces when `replace`,
  * plus `extra`. Fails with TP_EINVAL when there is no Host.
  */
-static int build_headers(struct job *j, int replace, const tp_header *extra, size_t nextra)
+static int build_headers(struct job *j, int replace, const tp_sigv4__hdr *extra, size_t nextra)
 {
 	tp_sigv4__tls *t = j->t;
 	size_t i, n, kept = 0, ncaller = j->req->nheaders;
@@ -318,18 +326,43 @@ static void add_header(tp_sigv4_out *out, const char *name, const char *value)
 	out->nadd_headers++;
 }
 
-/* X-Amz-Date, X-Amz-Security-Token, X-Amz-Content-Sha256, as applicable. */
-static int signer_headers(tp_sigv4_out *out, const struct job *j)
+/* A header the signer adds, as it is signed: name lower-case. */
+static void signer_hdr(tp_sigv4__hdr *h, const char *lname, size_t lname_len,
+		       const char *value, size_t value_len)
 {
+	h->lname = lname;
+	h->lname_len = lname_len;
+	h->key = tp_sigv4__name_key(lname, lname_len);
+	h->value = value;
+	h->value_len = value_len;
+}
+
+#define SIGNER_HDR(h, lit, v, vlen) signer_hdr((h), lit, sizeof(lit) - 1, (v), (vlen))
+
+/*
+ * X-Amz-Date, X-Amz-Security-Token, X-Amz-Content-Sha256, as applicable:
+ * into out->add_headers for the caller, and into h[] as they are signed.
+ * Returns how many, or -1.
+ */
+static long signer_headers(tp_sigv4__hdr h[3], tp_sigv4_out *out, const struct job *j)
+{
+	size_t n = 0;
+
 	add_header(out, "X-Amz-Date", out->amz_date);
+	SIGNER_HDR(&h[n++], "x-amz-date", out->amz_date, 16);
 	if (j->token) {
 		if (tp_buf_adds(&out->security_token, j->token) < 0)
 			return -1;
 		add_header(out, "X-Amz-Security-Token", out->security_token.ptr);
+		SIGNER_HDR(&h[n++], "x-amz-security-token", out->security_token.ptr,
+			   out->security_token.len);
 	}
-	if (j->opts->content_sha256_header)
+	if (j->opts->content_sha256_header) {
 		add_header(out, "X-Amz-Content-Sha256", out->payload_hash);
-	return 0;
+		SIGNER_HDR(&h[n++], "x-amz-content-sha256", out->payload_hash,
+			   strlen(out->payload_hash));
+	}
+	return (long)n;
 }
 
 static int authorization(tp_sigv4_out *out, const struct job *j)
@@ -367,10 +400,12 @@ static int failed(tp_sigv4_out *out)
 int tp_sigv4_sign(tp_sigv4_out *out, const tp_sigv4_request *req,
 		  const tp_sigv4_creds *creds, const tp_sigv4_opts *opts)
 {
+	tp_sigv4__hdr signer[3];
 	struct job j;
+	long n;
 
-	if (begin(out, &j, req, creds, opts) < 0 || signer_headers(out, &j) < 0 ||
-	    build_headers(&j, 1, out->add_headers, out->nadd_headers) < 0 ||
+	if (begin(out, &j, req, creds, opts) < 0 || (n = signer_headers(signer, out, &j)) < 0 ||
+	    build_headers(&j, 1, signer, (size_t)n) < 0 ||
 	    canonical_request(out, &j, NULL, 0) < 0 ||
 	    sign_canonical(out, &j) < 0 || authorization(out, &j) < 0)
 		return failed(out);
@@ -388,7 +423,7 @@ static char *put_param(char *p, tp_sigv4__param *q, const char *name, size_t nle
 	p = put(p, name, nlen);
 	*p++ = '=';
 	q->v = p;
-	p = encode ? tp_sigv4__put_encoded(p, v, vlen) : put(p, v, vlen);
+	p = encode ? tp_sigv4__put_encoded(p, v, vlen) : put_bytes(p, v, vlen);
 	q->vlen = (size_t)(p - q->v);
 	*p++ = '&';
 	return p;

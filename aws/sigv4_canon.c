@@ -452,19 +452,51 @@ int tp_sigv4__canon_query(tp_buf *out, tp_sigv4__tls *t, const char *query,
 	for (i = 0, q = t->params; i < n; i++, q++) {
 		if (i)
 			*p++ = '&';
-		memcpy(p, q->k, q->klen);
-		p += q->klen;
+		p = tp_sigv4__copy(p, q->k, q->klen);
 		*p++ = '=';
-		memcpy(p, q->v, q->vlen);
-		p += q->vlen;
+		p = tp_sigv4__copy(p, q->v, q->vlen);
 	}
 	set_end(out, p);
 	return 0;
 }
 
+/* The eight bytes at p as a big-endian number (compiles to a load and a byte swap). */
+static uint64_t load_be64(const char *p)
+{
+	const unsigned char *b = (const unsigned char *)p;
+
+	return (uint64_t)b[0] << 56 | (uint64_t)b[1] << 48 | (uint64_t)b[2] << 40 |
+	       (uint64_t)b[3] << 32 | (uint64_t)b[4] << 24 | (uint64_t)b[5] << 16 |
+	       (uint64_t)b[6] << 8 | (uint64_t)b[7];
+}
+
+/* The key of a name at p, which can be read eight bytes past its start. */
+static uint64_t key_at(const char *p, size_t len)
+{
+	return len >= 8 ? load_be64(p) : load_be64(p) & ~(~(uint64_t)0 >> 8 * len);
+}
+
+uint64_t tp_sigv4__name_key(const char *lname, size_t len)
+{
+	char b[8] = { 0 };
+
+	memcpy(b, lname, len < 8 ? len : 8);
+	return key_at(b, 8);
+}
+
+/* Byte order of two lower-case names, the keys first. */
+static int name_cmp(const tp_sigv4__hdr *a, const tp_sigv4__hdr *b)
+{
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	if (a->lname_len <= 8 || b->lname_len <= 8)     /* the key held all of one */
+		return (a->lname_len > b->lname_len) - (a->lname_len < b->lname_len);
+	return strcmp(a->lname + 8, b->lname + 8);
+}
+
 static int hdr_less(const tp_sigv4__hdr *a, const tp_sigv4__hdr *b)
 {
-	int c = strcmp(a->lname, b->lname);
+	int c = name_cmp(a, b);
 
 	return c ? c < 0 : a->order < b->order;
 }
@@ -526,11 +558,12 @@ int tp_sigv4__lower_names(tp_sigv4__hdr *h, size_t n, tp_buf *tmp)
 		total += h[i].lname_len + 1;
 	}
 	tp_buf_reset(tmp);
-	if (!(p = tp_sigv4__room(tmp, total)))
+	if (!(p = tp_sigv4__room(tmp, total + 8)))     /* + 8: key_at reads past the last */
 		return -1;
 	for (i = 0; i < n; i++) {
 		lower_copy(p, h[i].lname, h[i].lname_len);
 		h[i].lname = p;
+		h[i].key = key_at(p, h[i].lname_len);
 		p += h[i].lname_len;
 		*p++ = '\0';
 	}
@@ -567,6 +600,14 @@ static char *copy_run(char *p, const char **v, const char *end)
 	return p;
 }
 
+/* What a byte of a header value is to folding: kept, a blank, a line break. */
+enum { V_KEEP, V_BLANK, V_BREAK };
+
+static const unsigned char vclass[256] = {
+	[' '] = V_BLANK, ['\t'] = V_BLANK, ['\v'] = V_BLANK, ['\f'] = V_BLANK,
+	['\r'] = V_BREAK, ['\n'] = V_BREAK,
+};
+
 /*
  * Write a header value at p (room for its length). Leading and trailing
  * blanks go, a run of blanks inside becomes one space, and a value spanning
@@ -576,37 +617,33 @@ static char *copy_run(char *p, const char **v, const char *end)
  */
 static char *put_value(char *p, const char *v, size_t len)
 {
+	static const char separator[] = { 0, ' ', ',' };       /* by what is owed */
 	const char *end = v + len;
 	char *start = p;
-	char sep = 0;           /* owed before the next byte kept: ' ', ',' or none */
+	unsigned owed = V_KEEP; /* before the next byte kept: nothing, ' ' or ',' */
 
 	while (v < end) {
-		char c = *v;
+		unsigned cls = vclass[(unsigned char)*v];
 
-		if (c == ' ' || c == '\t' || c == '\v' || c == '\f') {
-			sep = sep ? sep : ' ';
+		if (cls != V_KEEP) {
+			owed = cls > owed ? cls : owed;         /* a line break outranks a blank */
 			v++;
 			continue;
 		}
-		if (c == '\r' || c == '\n') {
-			sep = ',';
-			v++;
-			continue;
-		}
-		if (sep && p > start)
-			*p++ = sep;
-		sep = 0;
-		if ((unsigned char)c <= 0x20)
-			*p++ = *v++;    /* another control byte: kept, as botocore does */
-		else
-			p = copy_run(p, &v, end);
+		*p = separator[owed];
+		p += owed && p > start;
+		owed = V_KEEP;
+		p = copy_run(p, &v, end);
+		if (v < end && (unsigned char)*v <= 0x20 && vclass[(unsigned char)*v] == V_KEEP)
+			*p++ = *v++;    /* a control byte: kept, as botocore does */
 	}
 	return p;
 }
 
 static int same_name(const tp_sigv4__hdr *a, const tp_sigv4__hdr *b)
 {
-	return a->lname_len == b->lname_len && memcmp(a->lname, b->lname, a->lname_len) == 0;
+	return a->key == b->key && a->lname_len == b->lname_len &&
+	       (a->lname_len <= 8 || memcmp(a->lname + 8, b->lname + 8, a->lname_len - 8) == 0);
 }
 
 int tp_sigv4__canon_headers(tp_buf *out, const tp_sigv4__hdr *h, size_t n)
@@ -622,8 +659,7 @@ int tp_sigv4__canon_headers(tp_buf *out, const tp_sigv4__hdr *h, size_t n)
 		if (i > 0 && same_name(&h[i - 1], &h[i])) {
 			p[-1] = ',';            /* a repeated name: values joined */
 		} else {
-			memcpy(p, h[i].lname, h[i].lname_len);
-			p += h[i].lname_len;
+			p = tp_sigv4__copy(p, h[i].lname, h[i].lname_len);
 			*p++ = ':';
 		}
 		p = put_value(p, h[i].value ? h[i].value : "", h[i].value_len);
@@ -647,8 +683,7 @@ int tp_sigv4__signed_headers(tp_buf *out, const tp_sigv4__hdr *h, size_t n)
 			continue;
 		if (p > start)
 			*p++ = ';';
-		memcpy(p, h[i].lname, h[i].lname_len);
-		p += h[i].lname_len;
+		p = tp_sigv4__copy(p, h[i].lname, h[i].lname_len);
 	}
 	set_end(out, p);
 	return 0;

@@ -9,6 +9,8 @@
 #define TP_SIGV4_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #include "aws/buf.h"
@@ -34,6 +36,36 @@ static inline void tp_sigv4__finish(tp_buf *b, char *end)
 }
 
 /*
+ * memcpy(p, s, n), returning p + n, for the short strings a signature is
+ * made of (names, keys, values, a scope): up to 16 bytes it copies with
+ * two overlapping loads and stores, cheaper than a call to memcpy.
+ */
+static inline char *tp_sigv4__copy(char *p, const char *s, size_t n)
+{
+	uint64_t a, b;
+	uint32_t c, d;
+
+	if (n >= 8 && n <= 16) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(p, &a, 8);
+		memcpy(p + n - 8, &b, 8);
+	} else if (n >= 4 && n < 8) {
+		memcpy(&c, s, 4);
+		memcpy(&d, s + n - 4, 4);
+		memcpy(p, &c, 4);
+		memcpy(p + n - 4, &d, 4);
+	} else if (n && n < 4) {
+		p[0] = s[0];
+		p[n / 2] = s[n / 2];
+		p[n - 1] = s[n - 1];
+	} else if (n) {
+		memcpy(p, s, n);
+	}
+	return p + n;
+}
+
+/*
  * Write s[0..len) at p percent-encoded (A-Za-z0-9-._~ kept, every other
  * byte %XX); p needs room for 3 * len + 1 bytes. Returns the end.
  */
@@ -41,8 +73,10 @@ char *tp_sigv4__put_encoded(char *p, const char *s, size_t len);
 
 /* A header going into a signature. */
 typedef struct tp_sigv4__hdr {
-	const char *lname;      /* the name; lower-cased by tp_sigv4__lower_names */
+	const char *lname;      /* the name, lower-case, NUL-terminated */
 	size_t lname_len;
+	uint64_t key;           /* its first eight bytes big-endian, zero-padded: sorts
+				 * as the name does, and most names differ there */
 	const char *value;
 	size_t value_len;
 	size_t order;           /* position in the request: repeated names keep it */
@@ -97,10 +131,14 @@ int tp_sigv4__canon_query(tp_buf *out, tp_sigv4__tls *t, const char *query,
 			  const tp_sigv4__param *extra, size_t nextra);
 
 /*
- * Lower-case the n names of `h` into `tmp` (lname then points there) and set
- * lname_len and value_len. Returns 0, or -1 when `tmp`'s cap is exceeded.
+ * Lower-case the n names of `h` into `tmp` (lname then points there) and
+ * set lname_len, key and value_len. Returns 0, or -1 when `tmp`'s cap is
+ * exceeded.
  */
 int tp_sigv4__lower_names(tp_sigv4__hdr *h, size_t n, tp_buf *tmp);
+
+/* The sort key of a lower-case name (tp_sigv4__hdr.key). */
+uint64_t tp_sigv4__name_key(const char *lname, size_t len);
 
 /* Sort by lower-cased name, then by order. */
 void tp_sigv4__sort_headers(tp_sigv4__hdr *h, size_t n);

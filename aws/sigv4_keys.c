@@ -57,8 +57,9 @@
 #define BLOCK SHA256_CBLOCK     /* 64 */
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-static pthread_key_t tls_key;
+static pthread_key_t tls_key;   /* its destructor frees a thread's state ... */
 static int tls_key_ok;          /* pthread_key_create succeeded */
+static _Thread_local tp_sigv4__tls *current;   /* ... found through this */
 
 struct key_slot {
 	uint64_t hash;                  /* of the name, compared first */
@@ -88,6 +89,7 @@ static void tls_free(void *p)
 {
 	tp_sigv4__tls *t = p;
 
+	current = NULL;         /* a later destructor that signs makes a new one */
 	tp_buf_release(&t->scratch);
 	tp_buf_release(&t->path);
 	tp_buf_release(&t->names);
@@ -106,22 +108,22 @@ static void init_process(void)
 
 tp_sigv4__tls *tp_sigv4__tls_get(void)
 {
-	tp_sigv4__tls *t;
+	tp_sigv4__tls *t = current;
 
+	if (t)
+		return t;
 	pthread_once(&init_once, init_process);
 	if (!tls_key_ok) {
 		tp_error_set(TP_ERROR, "SigV4: cannot set up (no thread-specific key is left)");
 		return NULL;
 	}
-	t = pthread_getspecific(tls_key);
-	if (t)
-		return t;
 	t = tp_xcalloc(1, sizeof(*t));
 	if (pthread_setspecific(tls_key, t) != 0) {
 		tls_free(t);
 		tp_error_set(TP_ERROR, "SigV4: cannot set up per-thread state");
 		return NULL;
 	}
+	current = t;
 	return t;
 }
 
