@@ -149,10 +149,19 @@ void tp_rule_clean_begin(tp_account *a, time_t now)
 	transition(a, TP_ACCOUNT_CLEANING, now);
 }
 
+const char *tp_rule_clean_reason(const tp_clean_outcome *o)
+{
+	if (o->reason && *o->reason)
+		return o->reason;
+	return o->interrupted ? "the clean was interrupted" : "the clean failed";
+}
+
 tp_account_state tp_rule_clean_end_state(int failed_cleans, const tp_clean_outcome *o)
 {
 	if (o->ok)
 		return TP_ACCOUNT_AVAILABLE;
+	if (o->interrupted)
+		return TP_ACCOUNT_DIRTY;
 	return failed_cleans + 1 >= TP_QUARANTINE_AFTER ? TP_ACCOUNT_QUARANTINED : TP_ACCOUNT_DIRTY;
 }
 
@@ -167,8 +176,9 @@ void tp_rule_clean_end(tp_account *a, const tp_clean_outcome *o, time_t now)
 			tp_account_clear_stacks(a);
 		return;
 	}
-	a->failed_cleans++;
-	a->reason = tp_xstrdup(o->reason && *o->reason ? o->reason : "the clean failed");
+	if (!o->interrupted)
+		a->failed_cleans++;
+	a->reason = tp_xstrdup(tp_rule_clean_reason(o));
 }
 
 struct ranked {

@@ -54,6 +54,9 @@ void tp_rule_clean_end(tp_account *a, const tp_clean_outcome *o, time_t now);
 /* The state clean_end moves to from a record with `failed_cleans`. */
 tp_account_state tp_rule_clean_end_state(int failed_cleans, const tp_clean_outcome *o);
 
+/* The reason a failed or interrupted clean leaves on the account. */
+const char *tp_rule_clean_reason(const tp_clean_outcome *o);
+
 /*
  * The acquirable accounts of `l` in the order to try them: best score
  * first, ties in random order. Writes indexes into `order` (room for l->n)

@@ -159,12 +159,15 @@ typedef struct tp_clean_outcome {
 	int ok;                     /* the account is clean */
 	const char *reason;         /* !ok: why (kept as the quarantine reason) */
 	int forget_stacks;          /* ok: the stacks were deleted too (full mode) */
+	int interrupted;            /* !ok: stopped by the user, not a failure: back
+				     * to dirty with failed_cleans unchanged */
 } tp_clean_outcome;
 
 /*
  * Finish cleaning `account` (cleaning at `version`): available with
- * failed_cleans 0 when ok; else dirty with failed_cleans + 1, or
- * quarantined when that makes TP_QUARANTINE_AFTER. *state (may be NULL) is
+ * failed_cleans 0 when ok; dirty with failed_cleans unchanged when
+ * interrupted; else dirty with failed_cleans + 1, or quarantined when that
+ * makes TP_QUARANTINE_AFTER. *state (may be NULL) is
  * the state it ended in.
  */
 int tp_store_clean_end(tp_store *s, const char *account, int64_t version,

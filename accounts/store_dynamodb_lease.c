@@ -219,8 +219,8 @@ static int end_clean(tp_ddb_store *s, const tp_account *a, const tp_clean_outcom
 	set(v, ":next", tp_ddb_n(a->version + 1));
 	set(v, ":to", tp_ddb_s(tp_account_state_name(to)));
 	set(v, ":fc", tp_ddb_n(a->failed_cleans));
-	set(v, ":fc1", tp_ddb_n(o->ok ? 0 : a->failed_cleans + 1));
-	set(v, ":rsn", tp_ddb_s(o->reason && *o->reason ? o->reason : "the clean failed"));
+	set(v, ":fc1", tp_ddb_n(o->ok ? 0 : a->failed_cleans + (o->interrupted ? 0 : 1)));
+	set(v, ":rsn", tp_ddb_s(tp_rule_clean_reason(o)));
 	set(v, ":nostacks", json_pack("{s:{}}", "M"));
 	return tp_ddb_transition(s, a->id,
 				 !o->ok ? "SET #st = :to, #ver = :next, #chg = :now, #fc = :fc1, "

@@ -142,11 +142,13 @@ static tp_sweep_outcome outcome_of(tp_account_state st)
 static void finish(sweep_job *j, int64_t cleaning_version, int clean)
 {
 	tp_store *s = tp_pool_store(j->o->pool);
-	tp_clean_outcome out = { clean, j->reason, 0 };
+	tp_clean_outcome out = { clean, j->reason, 0, 0 };
 	tp_account_state st = TP_ACCOUNT_DIRTY;
 	tp_account a = TP_ACCOUNT_INIT;
 
 	out.forget_stacks = clean && !(j->o->nuke.filter && tp_filter_keep_stacks(j->o->nuke.filter));
+	/* Ctrl-C is not the account's fault: back to dirty, no failed clean. */
+	out.interrupted = !clean && j->report.summary.interrupted;
 	if (tp_store_clean_end(s, j->account, cleaning_version, &out, &st) < 0) {
 		char *why = error_text();
 

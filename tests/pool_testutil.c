@@ -156,7 +156,7 @@ tp_store *tp_pool_test_store(const char *dir)
 
 void tp_pool_test_clean(tp_store *s, const char *account)
 {
-	tp_clean_outcome ok = { 1, NULL, 0 };
+	tp_clean_outcome ok = { 1, NULL, 0, 0 };
 	tp_account a;
 	int64_t v;
 

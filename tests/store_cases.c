@@ -291,7 +291,7 @@ static void test_store__a_superseded_lease_changes_nothing(void **state)
 
 	f->now += 120;
 	assert_int_equal(tp_store_clean_begin(s, A1, old.token, &v), 0);
-	assert_int_equal(tp_store_clean_end(s, A1, v, &(tp_clean_outcome){ 1, NULL, 0 }, NULL), 0);
+	assert_int_equal(tp_store_clean_end(s, A1, v, &(tp_clean_outcome){ 1, NULL, 0, 0 }, NULL), 0);
 	cur = lease_of(s, "new", A1, 60);
 	assert_true(cur.token > old.token);
 	get(s, &before, A1);
@@ -320,7 +320,7 @@ static void clean_fails(tp_store *s, const char *id, const char *why, tp_account
 
 	get(s, &a, id);
 	assert_int_equal(tp_store_clean_begin(s, id, a.version, &v), 0);
-	assert_int_equal(tp_store_clean_end(s, id, v, &(tp_clean_outcome){ 0, why, 0 }, &st), 0);
+	assert_int_equal(tp_store_clean_end(s, id, v, &(tp_clean_outcome){ 0, why, 0, 0 }, &st), 0);
 	assert_int_equal(st, want);
 	tp_account_release(&a);
 }
@@ -347,6 +347,32 @@ static void test_store__three_failed_cleans_quarantine(void **state)
 	tp_account_release(&a);
 }
 
+static void test_store__an_interrupted_clean_is_not_a_failure(void **state)
+{
+	tp_store *s = add3(state);
+	tp_lease l = lease_of(s, "a", A1, 60);
+	tp_clean_outcome stop = { 0, NULL, 0, 1 };
+	tp_account_state st;
+	tp_account a;
+	int i;
+	int64_t v;
+
+	assert_int_equal(tp_store_release(s, A1, l.token, TP_RELEASE_DIRTY), 0);
+	clean_fails(s, A1, "boom", TP_ACCOUNT_DIRTY);
+	for (i = 0; i < TP_QUARANTINE_AFTER + 1; i++) {
+		get(s, &a, A1);
+		assert_int_equal(tp_store_clean_begin(s, A1, a.version, &v), 0);
+		assert_int_equal(tp_store_clean_end(s, A1, v, &stop, &st), 0);
+		assert_int_equal(st, TP_ACCOUNT_DIRTY);
+		tp_account_release(&a);
+	}
+	get(s, &a, A1);
+	assert_int_equal(a.state, TP_ACCOUNT_DIRTY);
+	assert_int_equal(a.failed_cleans, 1);      /* only the real failure counts */
+	assert_string_equal(a.reason, "the clean was interrupted");
+	tp_account_release(&a);
+}
+
 static void test_store__a_good_clean_resets_the_count(void **state)
 {
 	tp_store *s = add3(state);
@@ -360,7 +386,7 @@ static void test_store__a_good_clean_resets_the_count(void **state)
 	get(s, &a, A1);
 	assert_int_equal(tp_store_clean_begin(s, A1, a.version, &v), 0);
 	tp_account_release(&a);
-	assert_int_equal(tp_store_clean_end(s, A1, v, &(tp_clean_outcome){ 1, NULL, 1 }, NULL), 0);
+	assert_int_equal(tp_store_clean_end(s, A1, v, &(tp_clean_outcome){ 1, NULL, 1, 0 }, NULL), 0);
 	get(s, &a, A1);
 	assert_int_equal(a.state, TP_ACCOUNT_AVAILABLE);
 	assert_int_equal(a.failed_cleans, 0);
@@ -383,10 +409,10 @@ static void test_store__the_sweeper_is_fenced_by_version(void **state)
 	/* a stale version (read before the release) */
 	expect_error(tp_store_clean_begin(s, A1, l.token, &v), TP_ECONFLICT, "changed since");
 	assert_int_equal(tp_store_clean_begin(s, A1, l.token + 1, &v), 0);
-	expect_error(tp_store_clean_end(s, A1, v - 1, &(tp_clean_outcome){ 1, NULL, 0 }, NULL),
+	expect_error(tp_store_clean_end(s, A1, v - 1, &(tp_clean_outcome){ 1, NULL, 0, 0 }, NULL),
 		     TP_ECONFLICT, "cleaning");
 	f->now += 10;
-	assert_int_equal(tp_store_clean_end(s, A1, v, &(tp_clean_outcome){ 1, NULL, 0 }, NULL), 0);
+	assert_int_equal(tp_store_clean_end(s, A1, v, &(tp_clean_outcome){ 1, NULL, 0, 0 }, NULL), 0);
 }
 
 static void test_store__remove_refuses_a_leased_account(void **state)
@@ -445,6 +471,7 @@ static const struct CMUnitTest cases[] = {
 	CASE(test_store__records_stacks_under_the_lease),
 	CASE(test_store__a_superseded_lease_changes_nothing),
 	CASE(test_store__three_failed_cleans_quarantine),
+	CASE(test_store__an_interrupted_clean_is_not_a_failure),
 	CASE(test_store__a_good_clean_resets_the_count),
 	CASE(test_store__the_sweeper_is_fenced_by_version),
 	CASE(test_store__remove_refuses_a_leased_account),

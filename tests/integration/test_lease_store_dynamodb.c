@@ -198,7 +198,7 @@ static void test_lease_store_dynamodb__a_lost_answer_is_not_a_lost_write(void **
 	tp_aws_client_opts co = TP_AWS_CLIENT_OPTS_INIT;
 	tp_store_opts o = TP_STORE_OPTS_INIT;
 	tp_acquire_opts a = TP_ACQUIRE_OPTS_INIT;
-	tp_clean_outcome ok = { 1, NULL, 0 };
+	tp_clean_outcome ok = { 1, NULL, 0, 0 };
 	tp_aws_client *c = NULL;
 	tp_store *s = NULL;
 	tp_account acct;
