@@ -36,7 +36,7 @@ static const shape shapes[] = {
 };
 
 typedef struct options {
-	int quick, defaults, trace;
+	int quick, defaults, trace, seeds;
 	unsigned long seed;
 	double fail_rate, history_sigma, new_rate;
 	const char *only[8];
@@ -45,10 +45,12 @@ typedef struct options {
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: bench_sim [--quick] [--scenario LABEL]... [--seed N] [--no-defaults]\n"
-		"                 [--fail-rate R] [--history-noise SIGMA] [--new-rate R] [--trace]\n"
+	fprintf(stderr, "usage: bench_sim [--quick] [--scenario LABEL]... [--seed N] [--seeds N]\n"
+		"                 [--no-defaults] [--fail-rate R] [--history-noise SIGMA] [--new-rate R]\n"
+		"                 [--trace]\n"
 		"  LABEL: 200/20/12, 1000/100/20 or 5000/300/20 (suites/accounts/stacks)\n"
 		"  --quick: 200/20/12 only, without the deployer-defaults run\n"
+		"  --seeds N: also N-1 more workloads per scenario, summarised (spread over seeds)\n"
 		"  --fail-rate: suites failing a first run (0.03); --history-noise: the\n"
 		"  history's error, log-normal sigma (0.2); --new-rate: suites without\n"
 		"  history (0.05); --trace: the suites that ended last, to stderr\n");
@@ -71,6 +73,7 @@ static int parse(options *o, int argc, char **argv)
 	memset(o, 0, sizeof(*o));
 	o->defaults = 1;
 	o->seed = 1;
+	o->seeds = 1;
 	o->fail_rate = SIM_FAIL_RATE;
 	o->history_sigma = SIM_HISTORY_SIGMA;
 	o->new_rate = SIM_NEW_RATE;
@@ -91,6 +94,11 @@ static int parse(options *o, int argc, char **argv)
 		} else if (strcmp(argv[i], "--new-rate") == 0 && i + 1 < argc) {
 			if (rate(argv[++i], 1, &o->new_rate) < 0)
 				return usage();
+		} else if (strcmp(argv[i], "--seeds") == 0 && i + 1 < argc) {
+			long v;
+			if (tp_parse_long(argv[++i], &v) < 0 || v < 1 || v > 1000)
+				return usage();
+			o->seeds = (int)v;
 		} else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
 			if (tp_parse_ulong(argv[++i], &o->seed) < 0)
 				return usage();
@@ -125,13 +133,21 @@ static void bound_min(sim_scenario_result *r, const sim_run_result *x)
 		r->bound = b;
 }
 
-/* Every policy's run of one workload, and the bound. Returns FIFO / affinity makespan. */
-static double scenario(const options *o, const sim_scenario *sc)
+typedef struct ratios {
+	double lb[3];                /* makespan / LB per policy */
+	double fifo_over_aff;        /* FIFO makespan / affinity makespan */
+} ratios;
+
+/*
+ * Every policy's run of one workload, and the bound; the tables unless
+ * quiet (then no deployer-defaults run either).
+ */
+static ratios scenario(const options *o, const sim_scenario *sc, int quiet)
 {
 	sim_scenario_result r;
 	sim_workload w;
+	ratios q;
 	int p;
-	double q;
 
 	memset(&r, 0, sizeof(r));
 	sim_workload_init(&w, sc);
@@ -139,27 +155,60 @@ static double scenario(const options *o, const sim_scenario *sc)
 	sim_needs_init(&r.needs, &w);
 	for (p = 0; p < 3; p++) {
 		sim_run_opts ro = { (tp_sched_policy)p, sc->naccounts * sc->nstacks, -1,
-				    SIM_CLOUD_OPTS_INIT, o->trace };
+				    SIM_CLOUD_OPTS_INIT, o->trace && !quiet };
 		sim_run(&r.runs[p], &w, &ro);
 		bound_min(&r, &r.runs[p]);
 	}
-	if (o->defaults) {
+	if (o->defaults && !quiet) {
 		sim_run_opts ro = { TP_SCHED_POLICY_AFFINITY, 0, 0, SIM_CLOUD_OPTS_INIT, o->trace };
 		sim_run(&r.defaults, &w, &ro);
 		r.has_defaults = 1;
 		bound_min(&r, &r.defaults);
 	}
-	sim_report_scenario(&r);
-	sim_report_bench_line(&r);
-	fflush(stdout);
-	q = (double)r.runs[TP_SCHED_POLICY_FIFO].makespan_ms /
-	    (double)r.runs[TP_SCHED_POLICY_AFFINITY].makespan_ms;
+	if (!quiet) {
+		sim_report_scenario(&r);
+		sim_report_bench_line(&r);
+		fflush(stdout);
+	}
+	for (p = 0; p < 3; p++)
+		q.lb[p] = (double)r.runs[p].makespan_ms / (double)r.bound.lb_ms;
+	q.fifo_over_aff = (double)r.runs[TP_SCHED_POLICY_FIFO].makespan_ms /
+			  (double)r.runs[TP_SCHED_POLICY_AFFINITY].makespan_ms;
 	for (p = 0; p < 3; p++)
 		sim_run_result_release(&r.runs[p]);
 	sim_run_result_release(&r.defaults);
 	sim_needs_release(&r.needs);
 	sim_workload_release(&w);
 	return q;
+}
+
+/* The scenario again with seeds base+1 .. base+n-1, and the spread of all n. */
+static void more_seeds(const options *o, sim_scenario sc, const ratios *first)
+{
+	double sum[3], most = first->lb[TP_SCHED_POLICY_AFFINITY];
+	int k, p, within5 = most <= 1.05, within10 = most <= 1.10;
+	uint64_t base = sc.seed;
+
+	for (p = 0; p < 3; p++)
+		sum[p] = first->lb[p];
+	for (k = 1; k < o->seeds; k++) {
+		ratios q;
+
+		sc.seed = base + 1000000ULL * (uint64_t)k;
+		q = scenario(o, &sc, 1);
+		for (p = 0; p < 3; p++)
+			sum[p] += q.lb[p];
+		if (q.lb[TP_SCHED_POLICY_AFFINITY] > most)
+			most = q.lb[TP_SCHED_POLICY_AFFINITY];
+		within5 += q.lb[TP_SCHED_POLICY_AFFINITY] <= 1.05;
+		within10 += q.lb[TP_SCHED_POLICY_AFFINITY] <= 1.10;
+	}
+	printf("  over %d seeds (%llu + k * 1000000): makespan/LB longest+affinity mean %.3f max "
+	       "%.3f (<= 1.05 in %d, <= 1.10 in %d), longest-first mean %.3f, fifo mean %.3f\n",
+	       o->seeds, (unsigned long long)base, sum[TP_SCHED_POLICY_AFFINITY] / o->seeds, most,
+	       within5, within10, sum[TP_SCHED_POLICY_LONGEST] / o->seeds,
+	       sum[TP_SCHED_POLICY_FIFO] / o->seeds);
+	fflush(stdout);
 }
 
 int main(int argc, char **argv)
@@ -187,7 +236,11 @@ int main(int argc, char **argv)
 			sim_scenario sc = { s->label, s->suites, s->accounts, s->stacks, warm,
 					    o.seed * 1000 + i + 1, o.fail_rate, o.history_sigma,
 					    o.new_rate };
-			log_sum += log(scenario(&o, &sc));
+			ratios q = scenario(&o, &sc, 0);
+
+			if (o.seeds > 1)
+				more_seeds(&o, sc, &q);
+			log_sum += log(q.fifo_over_aff);
 			n++;
 		}
 	}
