@@ -71,7 +71,7 @@ static void header(const sim_scenario_result *r)
 	       w->sc.warm ? "warm" : "cold", (unsigned long long)w->sc.seed, w->npool);
 	printf("lower bound %s = max(A longest suite chain %s [%s], B work over accounts %s)\n", lb,
 	       a, r->bound.chain_suite >= 0 ? w->suites[r->bound.chain_suite].name : "-", b);
-	printf("%-22s %10s %6s %9s %9s %6s %5s %5s %5s %5s %4s %8s %8s %7s %6s %6s\n", "policy",
+	printf("%-22s %10s %6s %10s %10s %6s %5s %5s %5s %5s %4s %8s %8s %7s %6s %6s\n", "policy",
 	       "makespan", "/LB", "test", "deploy", "deps", "crea", "upd", "skip", "fail", "rec",
 	       "sm-calls", "requests", "thrott", "cpu-s", "sched");
 }
@@ -83,7 +83,7 @@ static void row(const char *name, const sim_run_result *x, int64_t lb)
 	sim_format_ms(mk, sizeof(mk), x->makespan_ms);
 	sim_format_ms(t, sizeof(t), x->test_ms);
 	sim_format_ms(d, sizeof(d), x->deploy_wait_ms);
-	printf("%-22s %10s %6.3f %9.9s %9.9s %6d %5d %5d %5d %5d %4d %8llu %8llu %7llu %6.2f %6.2f\n",
+	printf("%-22s %10s %6.3f %10s %10s %6d %5d %5d %5d %5d %4d %8llu %8llu %7llu %6.2f %6.2f\n",
 	       name, mk, ratio(x->makespan_ms, lb), t, d, x->deployments, x->created, x->updated,
 	       x->skipped, x->failed_stacks, x->recreated, (unsigned long long)x->sm_calls,
 	       (unsigned long long)x->http_calls, (unsigned long long)x->cloud.throttled, x->cpu_s,
