@@ -7,8 +7,8 @@
  * the three policies of runner/sched.h, with the deployer engine limited
  * only by the cloud (no shared bound: rate and operations unlimited on our
  * side, each account's CloudFormation rate limit applies), and once more
- * with the deployer's default limits (64 stack operations, 20 calls/s
- * over all accounts) under the affinity policy. Prints a table per
+ * with the deployer's default limits (1,024 stack operations; 5 calls/s
+ * per account and 100 calls/s over all accounts) under the affinity policy. Prints a table per
  * scenario, a bench line per scenario and, last:
  *
  *   bench sim: makespan, geometric mean over N scenarios ... ratio=R vs fifo

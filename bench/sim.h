@@ -176,7 +176,7 @@ const sim_cloud_counts *sim_cloud_counts_get(const sim_cloud *c);
 typedef struct sim_run_opts {
 	tp_sched_policy policy;
 	int engine_max_active;         /* the deployer's bound on stack operations; 0 = its default */
-	double engine_rate;            /* its shared calls/s; 0 = its default, < 0 = none */
+	double engine_rate;            /* its calls/s per account; 0 = its default, < 0 = none */
 	sim_cloud_opts cloud;
 	int trace;                     /* print the suites that ended last to stderr */
 } sim_run_opts;

@@ -37,9 +37,9 @@ void sim_report_legend(void)
 	       "machines made; requests = with the client's retries of throttled ones; thrott = "
 	       "requests answered Throttling; cpu-s = the run's CPU seconds; sched = of which in "
 	       "tp_sched_*.\n"
-	       "affinity,deployer-dflt = longest+affinity with the deployer's default limits (64 stack "
-	       "operations, 20 CloudFormation calls/s over all accounts); the other rows leave the "
-	       "limiting to each account's CloudFormation.\n");
+	       "affinity,deployer-dflt = longest+affinity with the deployer's default limits (1,024 "
+	       "stack operations; 5 CloudFormation calls/s per account, 100/s over all accounts); the "
+	       "other rows leave the limiting to each account's CloudFormation.\n");
 }
 
 void sim_format_ms(char *buf, size_t size, int64_t ms)

@@ -410,6 +410,8 @@ int tp_deployer_new(tp_deployer **out, const tp_deployer_opts *opts)
 	eo.max_active = d->o.max_active;
 	eo.rate = d->o.rate;
 	eo.burst = d->o.burst;
+	eo.global_rate = d->o.global_rate;
+	eo.global_burst = d->o.global_burst;
 	eo.on_stack = engine_on_stack;
 	eo.on_done = engine_on_done;
 	eo.ctx = d;

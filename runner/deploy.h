@@ -38,15 +38,17 @@ typedef struct tp_deployer tp_deployer;
 typedef struct tp_deployer_opts {
 	const tp_cfn_ops *ops;        /* NULL = tp_cfn_aws_ops (runner/deploy_cfn.h) */
 	int workers;                  /* threads making calls; 0 = 8 */
-	int max_active;               /* stack operations at once, all accounts; 0 = 64 */
-	double rate;                  /* CloudFormation calls per second, all accounts; 0 = 20; < 0 unlimited */
+	int max_active;               /* stack operations at once, all accounts; 0 = 1024 */
+	double rate;                  /* CloudFormation calls per second per account; 0 = 5; < 0 unlimited */
 	double burst;                 /* 0 = 2 x rate */
+	double global_rate;           /* calls per second over all accounts; 0 = 100; < 0 unlimited */
+	double global_burst;          /* 0 = 2 x global_rate */
 	void (*on_stack)(void *ctx, size_t dep, size_t stack, const tp_deploy_stack_result *r);
 	void (*on_done)(void *ctx, size_t dep);
 	void *ctx;
 } tp_deployer_opts;
 
-#define TP_DEPLOYER_OPTS_INIT { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
+#define TP_DEPLOYER_OPTS_INIT { NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL }
 
 /* Start the threads. Returns 0, or <0 with the error set (threads could not start). */
 int tp_deployer_new(tp_deployer **out, const tp_deployer_opts *opts);

@@ -5,9 +5,11 @@
  * dependencies, READY (in the ready queue, waiting for a slot under
  * max_active), ACTIVE (its machine runs: a call queued or out, or a timer
  * set) or DONE. Three queues and a heap hold ACTIVE and READY stacks by
- * reference (deployment, stack): ready, CloudFormation calls (they take a
- * token from the shared bucket), other calls (uploads, commands: no token),
- * and the timer heap ordered by (due, sequence). An entry whose stack has
+ * reference (deployment, stack): ready, CloudFormation calls (one queue per
+ * account: each takes a token from its account's bucket and from the
+ * process-wide one), other calls (uploads, commands: no token), and the
+ * timer heap ordered by (due, sequence). Accounts with queued calls are
+ * served round-robin, so an account out of tokens never holds up another. An entry whose stack has
  * moved on (cancelled, or a newer timer) is dropped when it surfaces, so
  * nothing is ever searched for and removed.
  */
@@ -39,6 +41,7 @@ typedef struct stack_rt {
 
 typedef struct deployment {
 	tp_deploy_request req;
+	size_t acct;                 /* index in the engine's accounts */
 	stack_rt *s;
 	size_t n, ndone;
 	int finished;
@@ -53,6 +56,19 @@ typedef struct queue {
 	size_t head, n, alloc;
 } queue;
 
+typedef struct bucket {
+	double rate, size;           /* tokens per second (< 0: unlimited), capacity */
+	double tokens;
+	int64_t at;                  /* when tokens was last brought up to date */
+	int started;
+} bucket;
+
+typedef struct account_rt {
+	void *handle;                /* the deployments' account handle */
+	bucket b;
+	queue cfn;                   /* its CloudFormation calls, in order */
+} account_rt;
+
 typedef struct timer {
 	int64_t due;
 	uint64_t seq;
@@ -64,13 +80,14 @@ struct tp_deploy_engine {
 	tp_deploy_engine_opts o;
 	deployment **d;
 	size_t nd, ad;
-	queue ready, cfn, other;
+	queue ready, other;
+	account_rt *acct;
+	size_t nacct, aacct;
+	size_t rr;                   /* round-robin start over accounts */
+	bucket global;
 	timer *heap;
 	size_t nheap, aheap;
 	uint64_t seq;
-	double tokens;
-	int64_t refilled_at;
-	int refilled;
 	size_t active, in_flight, unfinished;
 };
 
@@ -156,37 +173,76 @@ static timer heap_pop(tp_deploy_engine *e)
 	}
 }
 
-/* ---- the token bucket ----------------------------------------------------------------- */
+/* ---- the token buckets ----------------------------------------------------------------- */
 
-static double burst(const tp_deploy_engine *e)
+static void bucket_init(bucket *b, double rate, double size)
 {
-	double b = e->o.burst > 0 ? e->o.burst : 2 * e->o.rate;
-
-	return b < 1 ? 1 : b;
+	memset(b, 0, sizeof(*b));
+	b->rate = rate;
+	b->size = size > 0 ? size : 2 * rate;
+	if (b->size < 1)
+		b->size = 1;
 }
 
-static void refill(tp_deploy_engine *e, int64_t now)
+static void bucket_refill(bucket *b, int64_t now)
 {
-	if (!e->refilled) {
-		e->refilled = 1;
-		e->tokens = burst(e);
-	} else if (now > e->refilled_at) {
-		e->tokens += (double)(now - e->refilled_at) * e->o.rate / 1000.0;
-		if (e->tokens > burst(e))
-			e->tokens = burst(e);
+	if (!b->started) {
+		b->started = 1;
+		b->tokens = b->size;
+	} else if (now > b->at) {
+		b->tokens += (double)(now - b->at) * b->rate / 1000.0;
+		if (b->tokens > b->size)
+			b->tokens = b->size;
 	}
-	e->refilled_at = now;
+	if (now > b->at || b->at == 0)
+		b->at = now;
 }
 
-static int take_token(tp_deploy_engine *e, int64_t now)
+static int bucket_has(bucket *b, int64_t now)
 {
-	if (e->o.rate < 0)
+	if (b->rate < 0)
 		return 1;
-	refill(e, now);
-	if (e->tokens < 1)
-		return 0;
-	e->tokens -= 1;
-	return 1;
+	bucket_refill(b, now);
+	return b->tokens >= 1;
+}
+
+static void bucket_take(bucket *b)
+{
+	if (b->rate >= 0)
+		b->tokens -= 1;
+}
+
+/* When `b` will hold a token (now when it does). */
+static int64_t bucket_when(const bucket *b, int64_t now)
+{
+	double need;
+	int64_t t;
+
+	if (b->rate < 0 || !b->started)
+		return now;
+	need = 1 - (b->tokens + (double)(now > b->at ? now - b->at : 0) * b->rate / 1000.0);
+	if (need <= 0)
+		return now;
+	t = now + (int64_t)ceil(need * 1000.0 / b->rate);
+	return t;
+}
+
+/* The account entry for `handle`, added on first sight. */
+static size_t account_of(tp_deploy_engine *e, void *handle)
+{
+	size_t i;
+
+	for (i = 0; i < e->nacct; i++)
+		if (e->acct[i].handle == handle)
+			return i;
+	if (e->nacct == e->aacct) {
+		e->aacct = e->aacct ? 2 * e->aacct : 8;
+		e->acct = tp_xrealloc(e->acct, e->aacct * sizeof(*e->acct));
+	}
+	memset(&e->acct[e->nacct], 0, sizeof(*e->acct));
+	e->acct[e->nacct].handle = handle;
+	bucket_init(&e->acct[e->nacct].b, e->o.rate, e->o.burst);
+	return e->nacct++;
 }
 
 /* ---- finishing stacks ---------------------------------------------------------------------- */
@@ -308,7 +364,8 @@ static void handle(tp_deploy_engine *e, size_t dep, size_t i, const tp_dsm_actio
 
 	switch (a->kind) {
 	case TP_DSM_CALL:
-		q_push(tp_cfn_op_is_cloudformation(a->req.op) ? &e->cfn : &e->other, dep, i);
+		q_push(tp_cfn_op_is_cloudformation(a->req.op) ? &e->acct[e->d[dep]->acct].cfn
+							       : &e->other, dep, i);
 		break;
 	case TP_DSM_WAIT:
 		t.due = now + a->wait_ms;
@@ -378,7 +435,7 @@ static void start_one(tp_deploy_engine *e, size_t dep, size_t i, int64_t now)
 
 static int max_active(const tp_deploy_engine *e)
 {
-	return e->o.max_active > 0 ? e->o.max_active : 64;
+	return e->o.max_active > 0 ? e->o.max_active : 1024;
 }
 
 static void start_ready(tp_deploy_engine *e, int64_t now)
@@ -410,7 +467,10 @@ tp_deploy_engine *tp_deploy_engine_new(const tp_deploy_engine_opts *opts)
 
 	e->o = *opts;
 	if (e->o.rate == 0)
-		e->o.rate = 20;
+		e->o.rate = 5;
+	if (e->o.global_rate == 0)
+		e->o.global_rate = 100;
+	bucket_init(&e->global, e->o.global_rate, e->o.global_burst);
 	return e;
 }
 
@@ -441,8 +501,10 @@ void tp_deploy_engine_free(tp_deploy_engine *e)
 	for (i = 0; i < e->nd; i++)
 		free_deployment(e->d[i]);
 	free(e->d);
+	for (i = 0; i < e->nacct; i++)
+		free(e->acct[i].cfn.v);
+	free(e->acct);
 	free(e->ready.v);
-	free(e->cfn.v);
 	free(e->other.v);
 	free(e->heap);
 	free(e);
@@ -476,6 +538,7 @@ size_t tp_deploy_engine_submit(tp_deploy_engine *e, const tp_deploy_request *req
 	size_t id = e->nd, i;
 
 	d->req = *req;
+	d->acct = account_of(e, req->account);
 	d->n = req->nstacks;
 	d->s = tp_xcalloc(d->n + 1, sizeof(*d->s));
 	link_stacks(d);
@@ -496,6 +559,42 @@ size_t tp_deploy_engine_submit(tp_deploy_engine *e, const tp_deploy_request *req
 			make_ready(e, id, i);
 	(void)now;
 	return id;
+}
+
+/* Drop calls of stacks cancelled while queued; 1 when a live call heads q. */
+static int live_head(tp_deploy_engine *e, queue *q)
+{
+	while (!q_empty(q)) {
+		ref r = q->v[q->head];
+		if (at(e, r.dep, r.stack)->st == S_ACTIVE)
+			return 1;
+		q->head++;
+	}
+	return 0;
+}
+
+static int hand_out(tp_deploy_engine *e, const ref *r, tp_deploy_job *job);
+
+/* The next CloudFormation call whose account (and the process) has a token. */
+static int next_cloudformation(tp_deploy_engine *e, int64_t now, tp_deploy_job *job)
+{
+	size_t k;
+
+	for (k = 0; k < e->nacct; k++) {
+		account_rt *a = &e->acct[(e->rr + k) % e->nacct];
+		ref r;
+
+		if (!live_head(e, &a->cfn) || !bucket_has(&a->b, now))
+			continue;
+		if (!bucket_has(&e->global, now))
+			return 0;
+		bucket_take(&a->b);
+		bucket_take(&e->global);
+		r = a->cfn.v[a->cfn.head++];
+		e->rr = (e->rr + k + 1) % e->nacct;
+		return hand_out(e, &r, job);
+	}
+	return 0;
 }
 
 static int hand_out(tp_deploy_engine *e, const ref *r, tp_deploy_job *job)
@@ -522,18 +621,7 @@ int tp_deploy_engine_next(tp_deploy_engine *e, int64_t now, tp_deploy_job *job)
 	while (q_pop(&e->other, &r))
 		if (hand_out(e, &r, job))
 			return 1;
-	while (!q_empty(&e->cfn)) {
-		r = e->cfn.v[e->cfn.head];
-		if (at(e, r.dep, r.stack)->st != S_ACTIVE) {
-			e->cfn.head++;     /* cancelled while queued */
-			continue;
-		}
-		if (!take_token(e, now))
-			return 0;
-		e->cfn.head++;
-		return hand_out(e, &r, job);
-	}
-	return 0;
+	return next_cloudformation(e, now, job);
 }
 
 void tp_deploy_engine_complete(tp_deploy_engine *e, int64_t now, const tp_deploy_job *job,
@@ -555,19 +643,25 @@ void tp_deploy_engine_complete(tp_deploy_engine *e, int64_t now, const tp_deploy
 int64_t tp_deploy_engine_wakeup(const tp_deploy_engine *e, int64_t now)
 {
 	int64_t t = INT64_MAX;
+	size_t i;
 
 	if (!q_empty(&e->other) ||
 	    (!q_empty(&e->ready) && e->active < (size_t)max_active(e)))
 		return now;
 	if (e->nheap)
 		t = e->heap[0].due;
-	if (!q_empty(&e->cfn)) {
-		double need = e->o.rate < 0 ? 0 : 1 - e->tokens;
-		int64_t at_ms = need <= 0 || !e->refilled ? now :
-				e->refilled_at + (int64_t)ceil(need * 1000.0 / e->o.rate);
+	for (i = 0; i < e->nacct; i++) {
+		const account_rt *a = &e->acct[i];
+		int64_t when, g;
 
-		if (at_ms < t)
-			t = at_ms < now ? now : at_ms;
+		if (q_empty(&a->cfn))
+			continue;        /* (a cancelled head only wakes us early) */
+		when = bucket_when(&a->b, now);
+		g = bucket_when(&e->global, now);
+		if (g > when)
+			when = g;
+		if (when < t)
+			t = when;
 	}
 	return t;
 }

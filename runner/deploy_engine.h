@@ -4,9 +4,15 @@
  * passes in. It owns one state machine per stack (runner/deploy_sm.h),
  * starts a stack as soon as its dependencies are complete in that account
  * (not level by level), keeps at most max_active stack operations going
- * over all deployments, lets CloudFormation calls out through one token
- * bucket shared by all deployments, and honours the machines' waits with
- * one timer heap.
+ * over all deployments, lets CloudFormation calls out through token
+ * buckets, and honours the machines' waits with one timer heap.
+ *
+ * Rate limits follow how CloudFormation throttles: per account (and
+ * region). Every deployment into one account (its `account` handle) shares
+ * that account's bucket, so an account's polling stacks never throttle each
+ * other; a second, process-wide bucket caps the runner's total call rate.
+ * Accounts do not wait for each other below that cap: a call whose
+ * account has no token lets another account's call go first.
  *
  * It performs nothing itself: the caller takes jobs (calls to make) and
  * hands back their results. runner/deploy.h drives it with threads in real
@@ -61,10 +67,14 @@ typedef struct tp_deploy_stack_result {
 } tp_deploy_stack_result;
 
 typedef struct tp_deploy_engine_opts {
-	int max_active;               /* stack operations at once over all deployments; 0 = 64 */
-	double rate;                  /* CloudFormation calls per second, all deployments;
-					 0 = 20; < 0 = unlimited */
-	double burst;                 /* the bucket's size; 0 = 2 x rate (at least 1) */
+	int max_active;               /* stack operations at once over all deployments; 0 = 1024
+					 (an operation in progress costs only its polls) */
+	double rate;                  /* CloudFormation calls per second per account (all
+					 deployments into it); 0 = 5; < 0 = unlimited */
+	double burst;                 /* an account bucket's size; 0 = 2 x rate (at least 1) */
+	double global_rate;           /* calls per second over all accounts; 0 = 100;
+					 < 0 = unlimited */
+	double global_burst;          /* 0 = 2 x global_rate */
 	/* A stack started (outcome RUNNING) or finished; may be NULL. */
 	void (*on_stack)(void *ctx, size_t dep, size_t stack, const tp_deploy_stack_result *r);
 	/* Every stack of deployment `dep` has finished; may be NULL. */
@@ -72,7 +82,7 @@ typedef struct tp_deploy_engine_opts {
 	void *ctx;
 } tp_deploy_engine_opts;
 
-#define TP_DEPLOY_ENGINE_OPTS_INIT { 0, 0, 0, NULL, NULL, NULL }
+#define TP_DEPLOY_ENGINE_OPTS_INIT { 0, 0, 0, 0, 0, NULL, NULL, NULL }
 
 /* A unit of work: one call for one stack. */
 typedef struct tp_deploy_job {
@@ -106,7 +116,7 @@ void tp_deploy_engine_complete(tp_deploy_engine *e, int64_t now, const tp_deploy
 
 /*
  * When tp_deploy_engine_next may next have a job without a completion
- * coming in first: a timer's due time, or when the bucket has a token for
+ * coming in first: a timer's due time, or when the buckets have a token for
  * a waiting call. INT64_MAX when only completions can move things on.
  */
 int64_t tp_deploy_engine_wakeup(const tp_deploy_engine *e, int64_t now);

@@ -210,6 +210,7 @@ static int setup(void **state)
 	fx *f = tp_xcalloc(1, sizeof(*f));
 
 	f->eo.rate = -1;    /* unlimited unless a test says otherwise */
+	f->eo.global_rate = -1;
 	*state = f;
 	return 0;
 }
@@ -383,16 +384,45 @@ static void test_deploy_engine__concurrency_bound(void **state)
 			assert_int_equal(outcome(f, a, names[i]), TP_DEPLOY_CREATED);
 }
 
-/* The shared bucket: k-th CloudFormation call no earlier than (k - burst) / rate. */
-static void test_deploy_engine__shared_rate_limit(void **state)
+/*
+ * Per-account buckets: an account's k-th CloudFormation call comes no
+ * earlier than (k - burst) / rate, but accounts do not wait for each other.
+ */
+static void test_deploy_engine__rate_limit_per_account(void **state)
+{
+	fx *f = *state;
+	size_t i, a, per[12] = { 0 };
+
+	add_stack(f, "a", 1, NULL);
+	add_stack(f, "b", 1, NULL);
+	f->eo.rate = 4;
+	f->eo.burst = 2;
+	f->w.latency_ms = 0;
+	submit(f, 12, 1000);
+	run(&f->w);
+	assert_true(f->w.ncalls >= 12 * 2 * 3);
+	for (i = 0; i < f->w.ncalls; i++) {
+		size_t k = per[f->w.calls[i].account]++;
+		if (k >= 2 && f->w.calls[i].t < (int64_t)((double)(k - 2) * 1000 / 4) - 1)
+			fail_msg("account %zu's call %zu at %lld ms: faster than 4/s after a burst of 2",
+				 f->w.calls[i].account, k, (long long)f->w.calls[i].t);
+	}
+	/* twelve accounts in parallel: far faster than one shared 4/s bucket */
+	assert_true(f->w.calls[f->w.ncalls - 1].t < (int64_t)(f->w.ncalls - 2) * 250 / 4);
+	for (a = 0; a < 12; a++)
+		assert_int_equal(outcome(f, a, "b"), TP_DEPLOY_CREATED);
+}
+
+/* The process-wide bucket: the k-th call overall no earlier than (k - burst) / rate. */
+static void test_deploy_engine__global_rate_limit(void **state)
 {
 	fx *f = *state;
 	size_t i;
 
 	add_stack(f, "a", 1, NULL);
 	add_stack(f, "b", 1, NULL);
-	f->eo.rate = 4;
-	f->eo.burst = 2;
+	f->eo.global_rate = 4;
+	f->eo.global_burst = 2;
 	f->w.latency_ms = 0;
 	submit(f, 12, 1000);
 	run(&f->w);
@@ -512,7 +542,8 @@ int main(void)
 		T(test_deploy_engine__starts_as_soon_as_dependencies_are_done),
 		T(test_deploy_engine__dag_order_in_every_account),
 		T(test_deploy_engine__concurrency_bound),
-		T(test_deploy_engine__shared_rate_limit),
+		T(test_deploy_engine__rate_limit_per_account),
+		T(test_deploy_engine__global_rate_limit),
 		T(test_deploy_engine__failure_blocks_only_dependents),
 		T(test_deploy_engine__redeploy_is_one_describe_each),
 		T(test_deploy_engine__command_stacks_see_outputs),
