@@ -159,6 +159,15 @@ static int load(tp_config **c, const struct args *a)
 	return 0;
 }
 
+/* The second Ctrl-C: the suites were killed; leave the leases to expire. */
+static void exit_now(void *ctx)
+{
+	(void)ctx;
+	fprintf(stderr, "tidepool run: interrupted twice: exiting now; the leased accounts stay "
+			"leased until their TTL passes, then `tidepool sweep` cleans them\n");
+	_exit(TP_EXIT_INTERRUPTED);
+}
+
 static void print_results(const tp_report *r, const struct args *a)
 {
 	FILE *out = a->json ? stderr : stdout;
@@ -204,6 +213,7 @@ int cmd_run(int argc, char **argv)
 	a.o.tags = a.tags;
 	a.o.n_tags = a.ntags;
 	a.o.progress = tp_progress_new(stderr, isatty(STDERR_FILENO));
+	a.o.interrupted_twice = exit_now;
 	rc = tp_run(&r, &a.o);
 	tp_progress_free(a.o.progress);
 	if (rc == TP_EXIT_USAGE)

@@ -228,10 +228,8 @@ static void on_signal(void *ctx, int fd, unsigned events)
 		/* The second one: now. Leases expire; `tidepool sweep` cleans. */
 		tp_exec_kill_all(r->exec);
 		tp_progress_clear(r->o->progress);
-		if (r->o->progress)
-			fprintf(stderr, "tidepool run: interrupted twice: exiting now; leased accounts "
-					"stay leased until their TTL passes, then `tidepool sweep` cleans them\n");
-		_exit(TP_EXIT_INTERRUPTED);
+		if (r->o->interrupted_twice)
+			r->o->interrupted_twice(r->o->ctx);
 	}
 }
 

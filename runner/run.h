@@ -30,8 +30,9 @@
  *
  * Ctrl-C: stop launching, SIGTERM every suite group (SIGKILL after the
  * grace), release the accounts dirty, write the reports, 130. A second
- * Ctrl-C: SIGKILL every suite group and _exit(130) at once (leases then
- * expire; `sweep` recovers them).
+ * Ctrl-C: SIGKILL every suite group and call opts->interrupted_twice, with
+ * which `tidepool run` exits at once (leases then expire; `sweep` recovers
+ * them).
  */
 #ifndef TP_RUN_H
 #define TP_RUN_H
@@ -61,9 +62,15 @@ typedef struct tp_run_opts {
 	const char *history_path;       /* NULL = <project>/.tidepool/history.db */
 	int64_t grace_ms;               /* SIGTERM -> SIGKILL; 0 = 10 s */
 	int clean;                      /* hand released accounts to the cleaner; default 1 */
+	/* A second Ctrl-C: every suite group has been sent SIGKILL; the caller
+	 * exits at once (it does not return). NULL: the run goes on stopping as
+	 * after the first. */
+	void (*interrupted_twice)(void *ctx);
+	void *ctx;
 } tp_run_opts;
 
-#define TP_RUN_OPTS_INIT { NULL, 4, 0, NULL, 0, NULL, 0, 0, 0, -1, 0, NULL, NULL, NULL, NULL, 0, 1 }
+#define TP_RUN_OPTS_INIT { NULL, 4, 0, NULL, 0, NULL, 0, 0, 0, -1, 0, NULL, NULL, NULL, NULL, 0, 1, \
+			   NULL, NULL }
 
 /*
  * Run. `out` is initialised here (release it even on error) and holds
