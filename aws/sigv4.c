@@ -48,17 +48,18 @@ struct job {
 	const char *token;              /* NULL or non-empty */
 	char date8[9];                  /* "20150830" */
 	size_t secret_len, region_len, service_len;
+	size_t payload_len;             /* of out->payload_hash */
 	tp_sigv4__tls *t;
 	size_t nhdrs;                   /* signed headers, sorted in t->hdrs */
 };
 
 static void out_reset(tp_sigv4_out *out)
 {
-	tp_buf_reset(&out->canonical_request);
-	tp_buf_reset(&out->string_to_sign);
-	tp_buf_reset(&out->authorization);
-	tp_buf_reset(&out->query);
-	tp_buf_reset(&out->security_token);
+	tp_sigv4__reset(&out->canonical_request);
+	tp_sigv4__reset(&out->string_to_sign);
+	tp_sigv4__reset(&out->authorization);
+	tp_sigv4__reset(&out->query);
+	tp_sigv4__reset(&out->security_token);
 	out->signature[0] = '\0';
 	out->amz_date[0] = '\0';
 	out->payload_hash[0] = '\0';
@@ -124,7 +125,7 @@ static int set_scope(struct job *j)
 	tp_buf *b = &j->t->scope;
 	char *p;
 
-	tp_buf_reset(b);
+	tp_sigv4__reset(b);
 	if (!(p = room(b, 8 + j->region_len + j->service_len + sizeof("//aws4_request"))))
 		return -1;
 	p = put(p, j->date8, 8);
@@ -136,15 +137,17 @@ static int set_scope(struct job *j)
 	return 0;
 }
 
-static int set_payload_hash(tp_sigv4_out *out, const struct job *j)
+static int set_payload_hash(tp_sigv4_out *out, struct job *j)
 {
 	const tp_sigv4_request *req = j->req;
 
+	j->payload_len = 64;
 	if (req->payload_hash) {
-		if (strlen(req->payload_hash) >= sizeof(out->payload_hash))
+		j->payload_len = strlen(req->payload_hash);
+		if (j->payload_len >= sizeof(out->payload_hash))
 			return tp_error_set(TP_EINVAL, "SigV4: payload hash \"%.70s...\" too long",
 					    req->payload_hash);
-		tp_strlcpy(out->payload_hash, req->payload_hash, sizeof(out->payload_hash));
+		memcpy(out->payload_hash, req->payload_hash, j->payload_len + 1);
 		return 0;
 	}
 	if (!req->body_len) {   /* the common case needs no hashing */
@@ -249,7 +252,7 @@ static int build_headers(struct job *j, int replace, const tp_sigv4__hdr *extra,
 				    j->req->method, j->req->path ? j->req->path : "/");
 	tp_sigv4__sort_headers(t->hdrs, kept);
 	j->nhdrs = kept;
-	tp_buf_reset(&t->signed_list);
+	tp_sigv4__reset(&t->signed_list);
 	return tp_sigv4__signed_headers(&t->signed_list, t->hdrs, kept);
 }
 
@@ -264,7 +267,7 @@ static int canonical_request(tp_sigv4_out *out, struct job *j,
 	const tp_sigv4_opts *o = j->opts;
 	tp_sigv4__tls *t = j->t;
 	tp_buf *cr = &out->canonical_request;
-	size_t mlen = strlen(j->req->method), plen = strlen(out->payload_hash);
+	size_t mlen = strlen(j->req->method), plen = j->payload_len;
 	char *p;
 
 	if (!(p = room(cr, mlen + 1)))
@@ -359,8 +362,7 @@ static long signer_headers(tp_sigv4__hdr h[3], tp_sigv4_out *out, const struct j
 	}
 	if (j->opts->content_sha256_header) {
 		add_header(out, "X-Amz-Content-Sha256", out->payload_hash);
-		SIGNER_HDR(&h[n++], "x-amz-content-sha256", out->payload_hash,
-			   strlen(out->payload_hash));
+		SIGNER_HDR(&h[n++], "x-amz-content-sha256", out->payload_hash, j->payload_len);
 	}
 	return (long)n;
 }
@@ -420,6 +422,7 @@ static char *put_param(char *p, tp_sigv4__param *q, const char *name, size_t nle
 {
 	q->k = p;
 	q->klen = nlen;
+	q->key = tp_sigv4__name_key(name, nlen);
 	p = put(p, name, nlen);
 	*p++ = '=';
 	q->v = p;
@@ -464,7 +467,7 @@ static long presign_params(tp_sigv4__param p[NPARAMS], const tp_sigv4_out *out,
 	char expires[12], *w;
 	size_t n = 0;
 
-	tp_buf_reset(q);
+	tp_sigv4__reset(q);
 	if (!(w = room(q, sizeof(fixed) + 3 * (akid_len + scope->len + list->len + token_len))))
 		return -1;
 	w = PUT_PARAM(w, &p[n++], "X-Amz-Algorithm", ALGORITHM, sizeof(ALGORITHM) - 1, 0);

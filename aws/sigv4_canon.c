@@ -213,7 +213,7 @@ static int normalize_path(tp_buf *out, const char *path, size_t len)
 	const char *s = path, *end = path + len;
 	char *start, *p;
 
-	tp_buf_reset(out);
+	tp_sigv4__reset(out);
 	if (tp_buf_grow(out, len + 1) < 0)
 		return -1;
 	start = p = out->ptr;
@@ -272,9 +272,12 @@ static int param_less(const tp_sigv4__param *a, const tp_sigv4__param *b)
 {
 	int c;
 
-	if (a->klen && b->klen && a->k[0] != b->k[0])     /* most keys differ at once */
-		return (unsigned char)a->k[0] < (unsigned char)b->k[0];
-	c = cmp_bytes(a->k, a->klen, b->k, b->klen);
+	if (a->key != b->key)   /* most keys differ in their first eight bytes */
+		return a->key < b->key;
+	if (a->klen <= 8 || b->klen <= 8)
+		c = (a->klen > b->klen) - (a->klen < b->klen);
+	else
+		c = cmp_bytes(a->k + 8, a->klen - 8, b->k + 8, b->klen - 8);
 	return c ? c < 0 : cmp_bytes(a->v, a->vlen, b->v, b->vlen) < 0;
 }
 
@@ -392,6 +395,7 @@ static int next_param(tp_sigv4__tls *t, tp_sigv4__param *q, const char **s)
 	if ((len = canonical_part(t, &q->k, k, (size_t)(end - k), canonical)) < 0)
 		return -1;
 	q->klen = (size_t)len;
+	q->key = tp_sigv4__name_key(q->k, q->klen);
 	q->v = "";
 	q->vlen = 0;
 	if (*end == '=') {
@@ -417,7 +421,7 @@ static long parse_query(tp_sigv4__tls *t, const char *query, size_t nextra)
 	size_t n = 0;
 
 	params_room(t, nextra + 4);
-	tp_buf_reset(&t->scratch);
+	tp_sigv4__reset(&t->scratch);
 	while (*s) {
 		int rc;
 
@@ -461,7 +465,7 @@ int tp_sigv4__canon_query(tp_buf *out, tp_sigv4__tls *t, const char *query,
 }
 
 /* The eight bytes at p as a big-endian number (compiles to a load and a byte swap). */
-static uint64_t load_be64(const char *p)
+static inline uint64_t load_be64(const char *p)
 {
 	const unsigned char *b = (const unsigned char *)p;
 
@@ -557,7 +561,7 @@ int tp_sigv4__lower_names(tp_sigv4__hdr *h, size_t n, tp_buf *tmp)
 		h[i].value_len = h[i].value ? strlen(h[i].value) : 0;
 		total += h[i].lname_len + 1;
 	}
-	tp_buf_reset(tmp);
+	tp_sigv4__reset(tmp);
 	if (!(p = tp_sigv4__room(tmp, total + 8)))     /* + 8: key_at reads past the last */
 		return -1;
 	for (i = 0; i < n; i++) {

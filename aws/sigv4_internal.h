@@ -16,6 +16,14 @@
 #include "aws/buf.h"
 #include "aws/sigv4.h"
 
+/* tp_buf_reset, inline. */
+static inline void tp_sigv4__reset(tp_buf *b)
+{
+	b->len = 0;
+	if (b->ptr)
+		b->ptr[0] = '\0';
+}
+
 /*
  * Where to write n more bytes at the end of b (with room for its NUL), or
  * NULL (error set) past b's cap: tp_buf_grow, with the usual case, room
@@ -86,6 +94,7 @@ typedef struct tp_sigv4__hdr {
 typedef struct tp_sigv4__param {
 	const char *k, *v;
 	size_t klen, vlen;
+	uint64_t key;           /* tp_sigv4__name_key(k, klen), for sorting */
 } tp_sigv4__param;
 
 /*
@@ -137,7 +146,7 @@ int tp_sigv4__canon_query(tp_buf *out, tp_sigv4__tls *t, const char *query,
  */
 int tp_sigv4__lower_names(tp_sigv4__hdr *h, size_t n, tp_buf *tmp);
 
-/* The sort key of a lower-case name (tp_sigv4__hdr.key). */
+/* The sort key of a header name or query key (tp_sigv4__hdr.key). */
 uint64_t tp_sigv4__name_key(const char *lname, size_t len);
 
 /* Sort by lower-cased name, then by order. */

@@ -169,6 +169,19 @@ static void test_sigv4__canonical_query(void **state)
 		{ "k=%E1%88%B4&%E1%88%B4=v", "%E1%88%B4=v&k=%E1%88%B4" },
 		{ "Param-3=Value3&Param=Value2&%E1%88%B4=Value1",
 		  "%E1%88%B4=Value1&Param=Value2&Param-3=Value3" },
+		{ "=", "=" },
+		{ "&=&", "=" },
+		/* already canonical, kept as it is; the rest re-encoded */
+		{ "a=%2F%3D%25", "a=%2F%3D%25" },
+		{ "a=%2f", "a=%2F" },                        /* lower-case hex */
+		{ "a=%41%2F", "a=A%2F" },                    /* escaped unreserved byte */
+		{ "a=%2F%20x y", "a=%2F%20x%20y" },          /* canonical, then not */
+		{ "%3D=%26", "%3D=%26" },
+		/* keys alike in their first eight bytes: the rest decides, then the value */
+		{ "prefix123=1&prefix12=2&prefix124=0&prefix123=0&prefix1=9&prefix12%2F=3",
+		  "prefix1=9&prefix12=2&prefix12%2F=3&prefix123=0&prefix123=1&prefix124=0" },
+		{ "abcdefgh=2&abcdefg=1&abcdefgh=1&abcdefghi=0",
+		  "abcdefg=1&abcdefgh=1&abcdefgh=2&abcdefghi=0" },
 	};
 	size_t i;
 
@@ -263,6 +276,12 @@ static void test_sigv4__header_folding(void **state)
 		{ "value2", "value1", "my-header:value2,value1" },   /* request order */
 		{ " x ", "", "my-header:x," },
 		{ "\x01" "a", NULL, "my-header:\x01" "a" },           /* controls kept */
+		{ "  0123456789abcdef  ghij\tklmn \x01 op  ", NULL,
+		  "my-header:0123456789abcdef ghij klmn \x01 op" },
+		{ "0123456789abcdefghijklmnopqrstuvwxyz", NULL,
+		  "my-header:0123456789abcdefghijklmnopqrstuvwxyz" },
+		{ "01234567\n89abcdef\r\n  \t", NULL, "my-header:01234567,89abcdef" },
+		{ "a\x7f\xc3\xa9 \xe1\x88\xb4", NULL, "my-header:a\x7f\xc3\xa9 \xe1\x88\xb4" },
 	};
 	size_t i;
 
@@ -281,6 +300,33 @@ static void test_sigv4__header_folding(void **state)
 		expect_line(name, &out, 7, "host;my-header;x-amz-date");
 		tp_sigv4_out_release(&out);
 	}
+}
+
+/* Names alike in their first eight bytes sort by the rest, then by request order. */
+static void test_sigv4__header_order(void **state)
+{
+	const tp_header h[] = {
+		{ "X-Amz-Meta-B", "1" }, { "x-amz-meta-a", "2" }, { "X-Amz-Me", "3" },
+		{ "x-amz-meta", "4" }, { "Host", "example.amazonaws.com" },
+		{ "X-AMZ-META-A", "5" }, { "x-amz-m", "6" }, { "x-amz-meta-\xc3\xa9", "7" },
+	};
+	static const char *const want[] = {
+		"host:example.amazonaws.com", "x-amz-date:20150830T123600Z", "x-amz-m:6",
+		"x-amz-me:3", "x-amz-meta:4", "x-amz-meta-a:2,5", "x-amz-meta-b:1",
+		"x-amz-meta-\xc3\xa9:7", "",
+		"host;x-amz-date;x-amz-m;x-amz-me;x-amz-meta;x-amz-meta-a;x-amz-meta-b;"
+		"x-amz-meta-\xc3\xa9",
+	};
+	tp_sigv4_request req = { "GET", "/", NULL, h, TP_ARRAY_SIZE(h), NULL, 0, NULL };
+	tp_sigv4_out out = TP_SIGV4_OUT_INIT;
+	tp_sigv4_opts o = opts_for("service", 0);
+	size_t i;
+
+	(void)state;
+	assert_int_equal(tp_sigv4_sign(&out, &req, &creds, &o), 0);
+	for (i = 0; i < TP_ARRAY_SIZE(want); i++)
+		expect_line("header order", &out, (int)i + 3, want[i]);
+	tp_sigv4_out_release(&out);
 }
 
 /* The signer's own headers: added, signed, and a caller's stale copy replaced. */
@@ -537,6 +583,15 @@ static void test_sigv4__key_cache(void **state)
 	/* Parts are not run together: ("ab", "c") is not ("a", "bc"). */
 	assert_int_equal(tp_sigv4_signing_key(k2, SECRET, "20120215", "us-east-1i", "am"), 0);
 	assert_int_equal(tp_sigv4_signing_key(k2, SECRET, "20120215", "us-east-1", "iam"), 1);
+	/* Secrets alike in length and first and last eight bytes are still told apart. */
+	assert_int_equal(tp_sigv4_signing_key(k2, "AAAAAAAAxBBBBBBBB", "20120215", "us-east-1",
+					      "iam"), 0);
+	assert_int_equal(tp_sigv4_signing_key(k3, "AAAAAAAAyBBBBBBBB", "20120215", "us-east-1",
+					      "iam"), 0);
+	assert_memory_not_equal(k2, k3, 32);
+	assert_int_equal(tp_sigv4_signing_key(k3, "AAAAAAAAxBBBBBBBB", "20120215", "us-east-1",
+					      "iam"), 1);
+	assert_memory_equal(k2, k3, 32);
 	/* A hundred other keys push it out (the least recently used goes). */
 	for (i = 0; i < 100; i++) {
 		char service[16];
@@ -568,6 +623,34 @@ static void test_sigv4__cached_key_same_signature(void **state)
 	o.now += 86400;         /* the next day: a new key, a new signature */
 	assert_int_equal(sign_get(&out, "/", NULL, &o), 0);
 	assert_string_not_equal(out.signature, first);
+	tp_sigv4_out_release(&out);
+}
+
+/*
+ * A cached key remembers the first block of the last string it signed;
+ * signing alternately at two seconds of a day (the block changes each
+ * time) gives the signatures a fresh cache gives.
+ */
+static void test_sigv4__string_to_sign_memo(void **state)
+{
+	tp_sigv4_out out = TP_SIGV4_OUT_INIT;
+	tp_sigv4_opts o = opts_for("service", 0);
+	char fresh[2][65];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		tp_sigv4_cache_clear();
+		o.now = T20150830 + i;
+		assert_int_equal(sign_get(&out, "/", NULL, &o), 0);
+		memcpy(fresh[i], out.signature, 65);
+	}
+	assert_string_not_equal(fresh[0], fresh[1]);
+	for (i = 0; i < 6; i++) {
+		o.now = T20150830 + i % 2;
+		assert_int_equal(sign_get(&out, "/", NULL, &o), 0);
+		assert_string_equal(out.signature, fresh[i % 2]);
+	}
 	tp_sigv4_out_release(&out);
 }
 
@@ -672,6 +755,7 @@ int main(void)
 		cmocka_unit_test(test_sigv4__many_params_and_headers),
 		cmocka_unit_test(test_sigv4__bad_query_is_einval),
 		cmocka_unit_test(test_sigv4__header_folding),
+		cmocka_unit_test(test_sigv4__header_order),
 		cmocka_unit_test(test_sigv4__signer_headers),
 		cmocka_unit_test(test_sigv4__signatures),
 		cmocka_unit_test(test_sigv4__presign),
@@ -680,6 +764,7 @@ int main(void)
 		cmocka_unit_test(test_sigv4__errors),
 		cmocka_unit_test(test_sigv4__key_cache),
 		cmocka_unit_test(test_sigv4__cached_key_same_signature),
+		cmocka_unit_test(test_sigv4__string_to_sign_memo),
 		cmocka_unit_test(test_sigv4__threads),
 	};
 
