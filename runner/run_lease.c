@@ -176,24 +176,101 @@ static size_t held(const run_state *r)
 	return n;
 }
 
-/* No account now: wait for one (others hold them) or give up. */
-static void lease_busy(run_state *r, const tp_error *e)
+/* ---- no account free --------------------------------------------------- */
+
+/*
+ * When the run holds no account and none is free: is any coming back by
+ * itself (leased by another run, being cleaned, or released in the last
+ * few minutes, which its runner is about to clean)? Then wait for it.
+ * Otherwise (every account dirty for long, expired or quarantined: only
+ * `tidepool sweep` frees them) fail at once rather than wait in vain.
+ */
+#define DIRTY_FRESH_S 300
+
+typedef struct outlook_job {
+	run_state *run;             /* done only */
+	tp_pool *pool;
+	int rc;
+	int coming;                 /* accounts that will free up by themselves */
+	char why[1024];             /* the EBUSY message */
+} outlook_job;
+
+static int coming_back(const tp_account *a, time_t now)
 {
-	tp_sched_lease_failed(r->sched);
-	if (held(r) == 0 && r->leases_out == 0) {
-		if (!r->lease_wait_since) {
-			r->lease_wait_since = tp_now_ms();
-			run_event(r, "waiting for a free account (%s)", e->msg);
-		}
-		if (strstr(e->msg, "the pool is empty") ||
-		    tp_now_ms() - r->lease_wait_since > LEASE_WAIT_MAX_MS) {
-			tp_run_fail(r, "%s", e->msg);
-			return;
-		}
+	switch (tp_account_state_at(a, now)) {
+	case TP_ACCOUNT_AVAILABLE:  /* freed meanwhile */
+	case TP_ACCOUNT_LEASED:
+	case TP_ACCOUNT_CLEANING:
+		return 1;
+	case TP_ACCOUNT_DIRTY:
+		return now - a->changed_at < DIRTY_FRESH_S;
+	default:
+		return 0;
 	}
+}
+
+static void outlook_work(void *p)
+{
+	outlook_job *j = p;
+	tp_account_list l = TP_ACCOUNT_LIST_INIT;
+	time_t now = tp_store_now(tp_pool_store(j->pool));
+	size_t i;
+
+	j->rc = tp_store_list(tp_pool_store(j->pool), &l);
+	for (i = 0; j->rc == 0 && i < l.n; i++)
+		j->coming += !tp_pool_is_blocklisted(j->pool, l.items[i].id) &&
+			     coming_back(&l.items[i], now);
+	tp_account_list_release(&l);
+	tp_error_clear();
+}
+
+static void arm_retry(run_state *r)
+{
 	if (!r->lease_timer && !r->interrupts)
 		r->lease_timer = tp_loop_timer_add(r->loop, tp_now_ms() + LEASE_RETRY_MS +
 						   (int64_t)(tp_random_unit() * 500), on_retry, r);
+}
+
+static void outlook_done(void *p)
+{
+	outlook_job *j = p;
+	run_state *r = j->run;
+
+	r->leases_out--;
+	if (j->rc == 0 && j->coming == 0)
+		tp_run_fail(r, "%s; none will free up by itself: `tidepool sweep` cleans dirty and "
+			    "expired accounts, `tidepool status` shows them", j->why);
+	else if (tp_now_ms() - r->lease_wait_since > LEASE_WAIT_MAX_MS)
+		tp_run_fail(r, "%s (waited %d minutes)", j->why, LEASE_WAIT_MAX_MS / 60000);
+	else
+		arm_retry(r);
+	free(j);
+}
+
+/* No account now: wait for one (others hold them) or give up. */
+static void lease_busy(run_state *r, const tp_error *e)
+{
+	outlook_job *j;
+
+	tp_sched_lease_failed(r->sched);
+	if (held(r) > 0 || r->leases_out > 0) {
+		arm_retry(r);          /* more would be nice; this run goes on meanwhile */
+		return;
+	}
+	if (strstr(e->msg, "the pool is empty")) {
+		tp_run_fail(r, "%s", e->msg);
+		return;
+	}
+	if (!r->lease_wait_since) {
+		r->lease_wait_since = tp_now_ms();
+		run_event(r, "waiting for a free account (%s)", e->msg);
+	}
+	j = tp_xcalloc(1, sizeof(*j));
+	j->run = r;
+	j->pool = r->pool;
+	tp_strlcpy(j->why, e->msg, sizeof(j->why));
+	r->leases_out++;
+	tp_jobs_submit(r->jobs, j, outlook_work, outlook_done);
 }
 
 static void heartbeat_arm(run_state *r, run_acct *a);

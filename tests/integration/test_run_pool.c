@@ -10,7 +10,8 @@
  *   - --fail-fast stops starting suites after the first final failure;
  *   - --shard 1/2 and 2/2 split the suites between them, and --json prints
  *     one document on stdout;
- *   - on a terminal, the progress block is redrawn in place.
+ *   - on a terminal, the progress block is redrawn in place;
+ *   - with every account leaked, the run fails at once instead of waiting.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -302,6 +303,38 @@ static void test_run_pool__live_progress_on_a_terminal(void **state)
 	free(dir);
 }
 
+/* Every account leaked (expired leases): only `sweep` frees them, so the
+ * run fails at once (exit 3) saying so, instead of waiting. */
+static void test_run_pool__nothing_will_free_up(void **state)
+{
+	char *dir = project("leaked", "2h", "suites:\n  - {name: never, command: \"true\"}\n");
+	char *argv[] = { (char *)tp_test_tidepool_bin(), "claim", "--ttl", "1s", "-C", dir, NULL };
+	const char *args[] = { "-j", "1", NULL };
+	char *out = NULL, *err = NULL;
+	int64_t t0;
+	int i, rc;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		rc = tp_test_run(argv, env, &out, &err);
+		if (rc != 0)
+			fail_msg("claim exited %d: %s", rc, err);
+		free(out);
+		free(err);
+	}
+	tp_sleep_ms(2100);
+	assert_int_equal(count_state(dir, "expired"), 3);
+	t0 = tp_now_ms();
+	rc = run(dir, args, &out, &err);
+	if (rc != 3 || !strstr(err, "none will free up by itself"))
+		fail_msg("exit %d:\n%s", rc, err);
+	assert_true(tp_now_ms() - t0 < 30000);
+	assert_int_equal(count_state(dir, "expired"), 3);    /* nothing leased */
+	free(out);
+	free(err);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_run_pool__fail_fast),
 		cmocka_unit_test(test_run_pool__shards_and_json),
 		cmocka_unit_test(test_run_pool__live_progress_on_a_terminal),
+		cmocka_unit_test(test_run_pool__nothing_will_free_up),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
