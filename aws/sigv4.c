@@ -256,6 +256,18 @@ static int build_headers(struct job *j, int replace, const tp_sigv4__hdr *extra,
 	return tp_sigv4__signed_headers(&t->signed_list, t->hdrs, kept);
 }
 
+/* Append '\n' to b. */
+static int end_line(tp_buf *b)
+{
+	char *p = room(b, 1);
+
+	if (!p)
+		return -1;
+	*p = '\n';
+	finish(b, p + 1);
+	return 0;
+}
+
 /*
  * out->canonical_request: method, URI, query (the request's and `extra`),
  * headers, signed headers and payload hash, one per line, each written
@@ -267,30 +279,22 @@ static int canonical_request(tp_sigv4_out *out, struct job *j,
 	const tp_sigv4_opts *o = j->opts;
 	tp_sigv4__tls *t = j->t;
 	tp_buf *cr = &out->canonical_request;
-	size_t mlen = strlen(j->req->method), plen = j->payload_len;
+	size_t mlen = strlen(j->req->method);
 	char *p;
 
-	if (!(p = room(cr, mlen + 1)))
+	if (!(p = room(cr, mlen)))
 		return -1;
-	p = put(p, j->req->method, mlen);
-	*p++ = '\n';
-	finish(cr, p);
-	if (tp_sigv4__canon_uri(cr, &t->path, j->req->path, !o->s3 && !o->keep_path, !o->s3) < 0 ||
-	    !(p = room(cr, 1)))
+	finish(cr, put(p, j->req->method, mlen));
+	if (end_line(cr) < 0 ||
+	    tp_sigv4__canon_uri(cr, &t->path, j->req->path, !o->s3 && !o->keep_path, !o->s3) < 0 ||
+	    end_line(cr) < 0 ||
+	    tp_sigv4__canon_query(cr, t, j->req->query, extra, nextra) < 0 || end_line(cr) < 0 ||
+	    tp_sigv4__canon_headers(cr, t->hdrs, j->nhdrs) < 0 || end_line(cr) < 0 ||
+	    !(p = room(cr, t->signed_list.len + 1 + j->payload_len)))
 		return -1;
-	*p++ = '\n';
-	finish(cr, p);
-	if (tp_sigv4__canon_query(cr, t, j->req->query, extra, nextra) < 0 || !(p = room(cr, 1)))
-		return -1;
-	*p++ = '\n';
-	finish(cr, p);
-	if (tp_sigv4__canon_headers(cr, t->hdrs, j->nhdrs) < 0 ||
-	    !(p = room(cr, 1 + t->signed_list.len + 1 + plen)))
-		return -1;
-	*p++ = '\n';
 	p = put(p, t->signed_list.ptr, t->signed_list.len);
 	*p++ = '\n';
-	finish(cr, put(p, out->payload_hash, plen));
+	finish(cr, put(p, out->payload_hash, j->payload_len));
 	return 0;
 }
 

@@ -3,7 +3,7 @@
  *
  *   sigv4.c        signing and presigning (the public entry points);
  *   sigv4_canon.c  canonical URI, query and headers;
- *   sigv4_keys.c   per-thread hashing contexts and the signing-key cache.
+ *   sigv4_keys.c   SHA-256 and HMAC, per-thread scratch space, the signing-key cache.
  */
 #ifndef TP_SIGV4_INTERNAL_H
 #define TP_SIGV4_INTERNAL_H
@@ -102,7 +102,7 @@ typedef struct tp_sigv4__param {
  * signature and freed when the thread exits (sigv4_keys.c).
  */
 typedef struct tp_sigv4__tls {
-	tp_buf scratch;         /* re-encoded query keys and values; presign: the credential */
+	tp_buf scratch;         /* query keys and values that needed re-encoding */
 	tp_buf path;            /* a normalised path */
 	tp_buf names;           /* lower-cased header names */
 	tp_buf signed_list;     /* "host;x-amz-date" */
@@ -116,7 +116,7 @@ typedef struct tp_sigv4__tls {
 	char date[17];          /* ... "20150830T123600Z" ("" = none yet) */
 } tp_sigv4__tls;
 
-/* The calling thread's state; NULL with an error set when libcrypto fails. */
+/* The calling thread's state; NULL with an error set when it cannot be had. */
 tp_sigv4__tls *tp_sigv4__tls_get(void);
 
 /*
@@ -179,8 +179,9 @@ typedef struct tp_sigv4__key {
 
 /*
  * mac = HMAC-SHA256(signing key of k, data), the key from the cache or
- * derived and cached. Returns 1 when the key was cached, 0 when it was
- * derived, -1 when libcrypto failed (error set).
+ * derived and cached (data's first 64 bytes hashed once for as long as
+ * the strings signed with the key begin with them). Returns 1 when the key
+ * was cached, 0 when it was derived, -1 when libcrypto failed (error set).
  */
 int tp_sigv4__sign_string(unsigned char mac[32], const tp_sigv4__key *k,
 			  const void *data, size_t len);
