@@ -251,10 +251,12 @@ int tp_time_parse_iso8601(const char *s, time_t *out)
 	if (*p == 'Z' || *p == 'z') {
 		p++;
 	} else if (*p == '+' || *p == '-') {
-		int hh, mm;
-		if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2)
+		/* Exactly "hh:mm": the six bytes skipped below must be there. */
+		if (!isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]) || p[3] != ':' ||
+		    !isdigit((unsigned char)p[4]) || !isdigit((unsigned char)p[5]))
 			return -1;
-		off = (hh * 60 + mm) * 60 * (*p == '+' ? 1 : -1);
+		off = ((p[1] - '0') * 600 + (p[2] - '0') * 60 + (p[4] - '0') * 10 + (p[5] - '0')) *
+		      60 * (*p == '+' ? 1 : -1);
 		p += 6;
 	}
 	if (*p)
