@@ -29,7 +29,8 @@ time_t tp_jtime(const json_t *o, const char *key)
 		/* Lambda and a few others answer in milliseconds. */
 		if (d > 1e11)
 			d /= 1000;
-		return d > 0 ? (time_t)d : 0;
+		/* Past year 9999 is no date (and past time_t, undefined to convert). */
+		return d > 0 && d < 253402300800.0 ? (time_t)d : 0;
 	}
 	if (json_is_string(v) && tp_time_parse_iso8601(json_string_value(v), &t) < 0) {
 		/* Lambda's LastModified: "2019-01-01T00:00:00.000+0000" */
