@@ -40,12 +40,13 @@ static char *account_of_arn(const char *arn)
 	return p && strlen(p) >= 12 ? tp_xstrndup(p, 12) : NULL;
 }
 
-static int read_credentials(xmlDocPtr doc, const char *action, tp_creds *out)
+int tp_sts_parse_credentials(xmlDocPtr doc, const char *action, tp_creds *out)
 {
 	char result[96], *exp;
 	xmlNodePtr r, cr;
 	char *arn;
 
+	memset(out, 0, sizeof(*out));
 	snprintf(result, sizeof(result), "%sResult", action);
 	r = tp_xml_child(tp_xml_root(doc), result);
 	cr = tp_xml_child(r, "Credentials");
@@ -74,7 +75,7 @@ static int assume(tp_aws_client *c, tp_creds *out, const char *action, tp_params
 	memset(out, 0, sizeof(*out));
 	rc = tp_aws_query(c, &doc, "sts", NULL, action, p);
 	if (rc == 0)
-		rc = read_credentials(doc, action, out);
+		rc = tp_sts_parse_credentials(doc, action, out);
 	xmlFreeDoc(doc);
 	return rc;
 }

@@ -27,4 +27,12 @@ int tp_sts_assume_role_with_web_identity(tp_aws_client *c, tp_creds *out,
 					 const char *role_arn, const char *session_name,
 					 const char *token, int duration_s);
 
+/*
+ * The credentials in an `action` ("AssumeRole") response document, into
+ * `out` (zeroed first; caller releases). Returns 0, or TP_EAWS with `out`
+ * empty when the document has no usable credentials. Exposed for the fuzz
+ * target (tests/fuzz/fuzz_xml.c).
+ */
+int tp_sts_parse_credentials(xmlDocPtr doc, const char *action, tp_creds *out);
+
 #endif

@@ -93,3 +93,6 @@ endfunction()
 
 tp_fuzz_target(fuzz_config ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_config.c tp_suites)
 tp_fuzz_target(fuzz_junit ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_junit.c tp_runner)
+tp_fuzz_target(fuzz_xml ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_xml.c tp_runner)
+tp_fuzz_target(fuzz_json ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_json.c tp_cleaner tp_accounts)
+tp_fuzz_target(fuzz_sigv4 ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_sigv4.c tp_aws)
