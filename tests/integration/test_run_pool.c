@@ -3,6 +3,7 @@
  * member accounts of a local AWS, moto), as CI uses it:
  *   - affinity: a run deploys a stack and records it; the next runs lease
  *     that account again (tp_sched_lease_score) and skip the deploy;
+ *   - `tidepool history` shows what the runs taught it;
  *   - heartbeats keep a lease whose TTL is shorter than the suite alive,
  *     and the released account goes through the cleaner back to available;
  *   - a suite that fails and passes on its retry ran on two accounts and
@@ -135,6 +136,37 @@ static int count_state(const char *dir, const char *state)
 	return n;
 }
 
+/* `tidepool history`: three runs of the suite, one deploy of the stack. */
+static void check_history(const char *dir)
+{
+	char *argv[] = { (char *)tp_test_tidepool_bin(), "history", "--json", "-C", (char *)dir, NULL };
+	char *plain[] = { (char *)tp_test_tidepool_bin(), "history", "-C", (char *)dir, NULL };
+	char *out = NULL, *err = NULL;
+	json_t *j, *s;
+	int rc = tp_test_run(argv, env, &out, &err);
+
+	j = json_loads(out, 0, NULL);
+	if (rc != 0 || !j)
+		fail_msg("history exited %d: %s%s", rc, out, err);
+	s = json_array_get(json_object_get(j, "suites"), 0);
+	assert_string_equal(json_string_value(json_object_get(s, "name")), "uses-queue");
+	assert_int_equal(json_integer_value(json_object_get(s, "runs")), 3);
+	assert_true(json_real_value(json_object_get(s, "expected_s")) >= 5.0);
+	assert_true(json_is_true(json_object_get(s, "last_passed")));
+	s = json_array_get(json_object_get(j, "stacks"), 0);
+	assert_string_equal(json_string_value(json_object_get(s, "name")), "queue");
+	assert_int_equal(json_integer_value(json_object_get(s, "runs")), 1);
+	json_decref(j);
+	free(out);
+	free(err);
+	rc = tp_test_run(plain, env, &out, &err);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "uses-queue"));
+	assert_non_null(strstr(out, "STACK (deploy)"));
+	free(out);
+	free(err);
+}
+
 static void test_run_pool__affinity_and_heartbeat(void **state)
 {
 	char *dir = project("affinity", "3s",
@@ -174,6 +206,7 @@ static void test_run_pool__affinity_and_heartbeat(void **state)
 		free(err);
 	}
 	assert_int_equal(count_state(dir, "available"), 3);
+	check_history(dir);
 	free(dir);
 }
 
