@@ -171,8 +171,10 @@ static void exit_now(void *ctx)
 static void print_results(const tp_report *r, const struct args *a)
 {
 	FILE *out = a->json ? stderr : stdout;
+	tp_report_counts c;
 
-	if (r->nsuites)
+	tp_report_counts_get(r, &c);
+	if (r->nsuites && (c.attempts || !r->error))   /* not when nothing could start */
 		tp_report_table(out, r);
 	if (a->o.report_dir)
 		fprintf(out, "report: %s/timeline.html (results.json, logs/)\n", a->o.report_dir);
