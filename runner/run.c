@@ -25,8 +25,6 @@
 #include "runner/report_json.h"
 #include "runner/run_internal.h"
 #include "runner/timeline.h"
-#include "suites/graph.h"
-#include "suites/hash.h"
 
 #define DEFAULT_SUITE_MS 60000
 #define DRAW_LIVE_MS 250
@@ -251,49 +249,34 @@ static int block_signals(run_state *r, sigset_t *old)
 
 /* ---- setting up -------------------------------------------------------- */
 
-/* The stacks suite `s` needs, in dependency order, with their hashes. */
-static int suite_stacks(run_suite *rs, const tp_config *c)
-{
-	tp_stack_graph *g = NULL;
-	const char *name = rs->cfg->name;
-	size_t i, n;
-
-	if (rs->cfg->stacks.n == 0)
-		return 0;
-	if (tp_stack_graph_for_suites(&g, c, &name, 1) < 0)
-		return TP_EINVAL;
-	n = tp_stack_graph_count(g);
-	rs->stacks = tp_xcalloc(n, sizeof(*rs->stacks));
-	for (i = 0; i < n; i++) {
-		const tp_config_stack *st = tp_stack_graph_stack(g, i);
-		char hash[TP_STACK_HASH_HEX];
-
-		if (tp_stack_hash(hash, c, st, NULL, 0) < 0) {
-			tp_stack_graph_free(g);
-			return TP_EINVAL;
-		}
-		rs->stacks[rs->nstacks].name = st->name;
-		rs->stacks[rs->nstacks].hash = tp_xstrdup(hash);
-		rs->nstacks++;
-	}
-	tp_stack_graph_free(g);
-	return 0;
-}
-
-static int add_suites(run_state *r, const int *idx, size_t n, const int64_t *expected)
+/* The selected suites and their deploy sets: every template and parameter
+ * checked before anything starts (TP_EINVAL, exit 2). */
+static int prepare_suites(run_state *r, const int *idx, size_t n)
 {
 	size_t i;
 
 	r->suites = tp_xcalloc(n, sizeof(*r->suites));
 	for (i = 0; i < n; i++) {
 		run_suite *rs = &r->suites[i];
-		tp_sched_suite ss;
 
 		rs->cfg = &r->cfg->suites[idx[i]];
 		rs->retries = r->o->retries >= 0 ? r->o->retries : rs->cfg->retries;
-		if (suite_stacks(rs, r->cfg) < 0)
-			return TP_EINVAL;
 		r->nsuites++;
+		if (tp_run_deploy_prepare(r, rs) < 0)
+			return TP_EINVAL;
+	}
+	return 0;
+}
+
+/* Hand them to the scheduler and the report (same indices in both). */
+static void schedule_suites(run_state *r, const int *idx, const int64_t *expected)
+{
+	size_t i;
+
+	for (i = 0; i < r->nsuites; i++) {
+		run_suite *rs = &r->suites[i];
+		tp_sched_suite ss;
+
 		ss.name = rs->cfg->name;
 		ss.expected_ms = expected[idx[i]];
 		ss.stacks = rs->stacks;
@@ -302,7 +285,6 @@ static int add_suites(run_state *r, const int *idx, size_t n, const int64_t *exp
 		rs->sched = tp_sched_add_suite(r->sched, &ss);
 		tp_report_add_suite(r->rep, rs->cfg->name, ss.expected_ms);
 	}
-	return 0;
 }
 
 static int64_t *estimates(run_state *r)
@@ -525,12 +507,8 @@ static void teardown(run_state *r, const sigset_t *oldmask)
 	} else {
 		tp_pool_free(r->pool);
 	}
-	for (i = 0; i < r->nsuites; i++) {
-		size_t k;
-		for (k = 0; k < r->suites[i].nstacks; k++)
-			free((char *)r->suites[i].stacks[k].hash);
+	for (i = 0; i < r->nsuites; i++)
 		free(r->suites[i].stacks);
-	}
 	free(r->suites);
 	free(r->accts);
 	free(r->holder);
@@ -550,6 +528,19 @@ static int finished(const run_state *r)
 {
 	return r->sched_done && tp_jobs_outstanding(r->jobs) == 0 &&
 	       tp_jobs_outstanding(r->clean_jobs) == 0 && tp_exec_running(r->exec) == 0;
+}
+
+/* What prepare_suites made, when the run stops before its machinery. */
+static void early_release(run_state *r)
+{
+	size_t i;
+
+	tp_run_deploy_release(r);
+	for (i = 0; i < r->nsuites; i++)
+		free(r->suites[i].stacks);
+	free(r->suites);
+	r->suites = NULL;
+	r->nsuites = 0;
 }
 
 /* Loop until the scheduler is done and nothing is in flight. */
@@ -575,20 +566,26 @@ static void drive(run_state *r)
 static int start(run_state *r, const int *idx, size_t n, const int64_t *expected,
 		 sigset_t *oldmask)
 {
-	if (start_local(r) < 0) {
+	if (prepare_suites(r, idx, n) < 0 || start_local(r) < 0) {
 		int code = setup_error(r, tp_error_last()->code == TP_EINVAL ? 2 : 3);
 		tp_local_pool_stop(r->local);
 		r->local = NULL;
 		unsetenv("AWS_ENDPOINT_URL");
+		early_release(r);
 		return code;
 	}
-	if (start_machinery(r, oldmask) < 0 || add_suites(r, idx, n, expected) < 0 ||
-	    make_dirs(r) < 0 || open_aws(r) < 0) {
+	if (start_machinery(r, oldmask) < 0)
+		goto fail;
+	schedule_suites(r, idx, expected);
+	if (make_dirs(r) < 0 || open_aws(r) < 0)
+		goto fail;
+	return 0;
+fail:
+	{
 		int code = setup_error(r, tp_error_last()->code == TP_EINVAL ? 2 : 3);
 		teardown(r, oldmask);
 		return code;
 	}
-	return 0;
 }
 
 /* Which suites: 0 with *n of them, or exit code 2. */

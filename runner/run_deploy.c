@@ -17,113 +17,64 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "aws/buf.h"
 #include "aws/error.h"
 #include "aws/util.h"
 #include "runner/deploy.h"
 #include "runner/deploy_cfn.h"
 #include "runner/run_internal.h"
 
-/* The deploy specs of one suite, built once. */
-typedef struct run_plan {
-	tp_deploy_stack_spec *specs;
-	size_t n;
-	char **templates;            /* owned template bodies */
-	tp_kv_list *params, *tags;   /* per stack */
-	size_t **deps;
-} run_plan;
+/* ---- the sets ----------------------------------------------------------- */
 
-static void plan_free(run_plan *p)
+/* "a\tb\t": the suite's `stacks:` as written (the set's key). */
+static char *set_key(const tp_config_suite *c)
 {
+	tp_buf b = TP_BUF_INIT;
 	size_t i;
 
-	if (!p)
-		return;
-	for (i = 0; i < p->n; i++) {
-		free(p->templates[i]);
-		tp_kv_list_release(&p->params[i]);
-		tp_kv_list_release(&p->tags[i]);
-		free(p->deps[i]);
-	}
-	free(p->templates);
-	free(p->params);
-	free(p->tags);
-	free(p->deps);
-	free(p->specs);
-	free(p);
+	for (i = 0; i < c->stacks.n; i++)
+		tp_buf_addf(&b, "%s\t", c->stacks.items[i]);
+	return tp_buf_detach(&b);
 }
 
-static void map_to_kv(tp_kv_list *out, const tp_config_map *m)
+static const tp_deploy_set *find_or_make_set(run_state *r, const tp_config_suite *c)
 {
+	char *key = set_key(c);
+	tp_deploy_set *set = NULL;
 	size_t i;
 
-	for (i = 0; i < m->n; i++)
-		tp_kv_list_add(out, m->items[i].key, m->items[i].value);
-}
-
-/* Indices (within the suite's stacks) of the stacks `st` depends on. */
-static size_t *deps_of(const run_suite *s, const tp_config_stack *st, size_t *n)
-{
-	size_t *d = tp_xcalloc(st->depends_on.n + 1, sizeof(*d)), i, k;
-
-	*n = 0;
-	for (i = 0; i < st->depends_on.n; i++)
-		for (k = 0; k < s->nstacks; k++)
-			if (strcmp(s->stacks[k].name, st->depends_on.items[i]) == 0)
-				d[(*n)++] = k;
-	return d;
-}
-
-static int fill_spec(run_plan *p, size_t i, const run_state *r, const run_suite *s)
-{
-	const tp_config_stack *st = tp_config_find_stack(r->cfg, s->stacks[i].name);
-	tp_dsm_stack *d = &p->specs[i].stack;
-	size_t len = 0;
-
-	d->name = st->name;
-	d->hash = s->stacks[i].hash;
-	if (st->template_path) {
-		if (tp_read_file(st->template_path, &p->templates[i], &len) < 0)
-			return -1;
-		d->template_body = p->templates[i];
-		d->template_len = len;
-	} else {
-		d->command = st->command;
-	}
-	map_to_kv(&p->params[i], &st->parameters);
-	map_to_kv(&p->tags[i], &st->tags);
-	d->parameters = p->params[i].items;
-	d->nparameters = p->params[i].n;
-	d->capabilities = (const char *const *)st->capabilities.items;
-	d->ncapabilities = st->capabilities.n;
-	d->tags = p->tags[i].items;
-	d->ntags = p->tags[i].n;
-	p->deps[i] = deps_of(s, st, &p->specs[i].ndeps);
-	p->specs[i].deps = p->deps[i];
-	return 0;
-}
-
-static run_plan *plan_for(run_state *r, run_suite *s)
-{
-	run_plan *p;
-	size_t i;
-
-	if (s->plan)
-		return s->plan;
-	p = tp_xcalloc(1, sizeof(*p));
-	p->n = s->nstacks;
-	p->specs = tp_xcalloc(p->n, sizeof(*p->specs));
-	p->templates = tp_xcalloc(p->n, sizeof(*p->templates));
-	p->params = tp_xcalloc(p->n, sizeof(*p->params));
-	p->tags = tp_xcalloc(p->n, sizeof(*p->tags));
-	p->deps = tp_xcalloc(p->n, sizeof(*p->deps));
-	for (i = 0; i < p->n; i++) {
-		if (fill_spec(p, i, r, s) < 0) {
-			plan_free(p);
-			return NULL;
+	for (i = 0; i < r->nsets; i++) {
+		if (strcmp(r->set_keys[i], key) == 0) {
+			free(key);
+			return r->sets[i];
 		}
 	}
-	s->plan = p;
-	return p;
+	if (tp_deploy_set_new(&set, r->cfg, (const char *const *)c->stacks.items, c->stacks.n) < 0) {
+		free(key);
+		return NULL;
+	}
+	r->sets = tp_xrealloc(r->sets, (r->nsets + 1) * sizeof(*r->sets));
+	r->set_keys = tp_xrealloc(r->set_keys, (r->nsets + 1) * sizeof(*r->set_keys));
+	r->sets[r->nsets] = set;
+	r->set_keys[r->nsets++] = key;
+	return set;
+}
+
+int tp_run_deploy_prepare(run_state *r, run_suite *s)
+{
+	size_t i;
+
+	if (s->cfg->stacks.n == 0)
+		return 0;
+	if (!(s->set = find_or_make_set(r, s->cfg)))
+		return tp_error_prefix("suite %s: ", s->cfg->name);
+	s->nstacks = s->set->n;
+	s->stacks = tp_xcalloc(s->nstacks, sizeof(*s->stacks));
+	for (i = 0; i < s->nstacks; i++) {
+		s->stacks[i].name = tp_deploy_set_stack(s->set, i)->name;
+		s->stacks[i].hash = tp_deploy_set_hash(s->set, i);
+	}
+	return 0;
 }
 
 /* ---- what the account already has ------------------------------------- */
@@ -198,7 +149,7 @@ typedef struct deploy_job {
 	tp_deployer *d;
 	size_t dep;
 	tp_pool *pool;
-	const run_plan *plan;
+	const tp_deploy_set *plan;
 	const char *account;        /* lives until the run ends */
 	int64_t lease_token;
 	tp_kv_list outputs;         /* out: "STACK\tKEY" -> value, "STACK\t" -> "" */
@@ -428,11 +379,11 @@ static void submit(run_state *r, deploy_job *j, tp_cfn_account *cfn)
 
 void tp_run_deploy(run_state *r, run_attempt *a)
 {
-	run_plan *plan = plan_for(r, a->suite);
+	const tp_deploy_set *plan = a->suite->set;
 	tp_cfn_account *cfn;
 	deploy_job *j;
 
-	if (!plan || ensure_deployer(r) < 0) {
+	if (ensure_deployer(r) < 0) {
 		tp_run_attempt_deployed(a, tp_error_last()->msg);
 		return;
 	}
@@ -485,6 +436,10 @@ void tp_run_deploy_release(run_state *r)
 	for (i = 0; i < r->nkept; i++)
 		free(r->kept[i]);
 	free(r->kept);
-	for (i = 0; i < r->nsuites; i++)
-		plan_free(r->suites[i].plan);
+	for (i = 0; i < r->nsets; i++) {
+		tp_deploy_set_free(r->sets[i]);
+		free(r->set_keys[i]);
+	}
+	free(r->sets);
+	free(r->set_keys);
 }

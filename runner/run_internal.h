@@ -13,6 +13,7 @@
 #include "aws/creds.h"
 #include "runner/child_env.h"
 #include "runner/deploy_ops.h"
+#include "runner/deploy_set.h"
 #include "runner/exec.h"
 #include "runner/history.h"
 #include "runner/local_pool.h"
@@ -32,10 +33,11 @@ typedef struct run_state run_state;
 typedef struct run_suite {
 	const tp_config_suite *cfg;
 	int sched;                  /* index in the scheduler and the report */
-	tp_stack_ref *stacks;       /* every stack it needs, topological order (hash owned) */
+	const tp_deploy_set *set;   /* its stacks with their depends_on, ready to deploy
+				       (shared by suites that list the same stacks), or NULL */
+	tp_stack_ref *stacks;       /* the same stacks at their hashes (strings borrowed from set) */
 	size_t nstacks;
 	int retries;
-	struct run_plan *plan;      /* deploy specs (run_deploy.c), built on first use */
 } run_suite;
 
 /* A leased account. */
@@ -105,6 +107,9 @@ struct run_state {
 	size_t ncfn;
 	char **kept;                /* strings the deployer borrows until it is freed */
 	size_t nkept;
+	tp_deploy_set **sets;       /* one per distinct `stacks:` list of the suites */
+	char **set_keys;
+	size_t nsets;
 	char *marker;               /* TIDEPOOL_RUN_ID=<run>: the executor borrows it */
 
 	run_suite *suites;
@@ -164,6 +169,14 @@ void tp_run_attempt_exited(void *ctx, const tp_exec_result *res);
 void tp_run_suite_env(tp_env *out, const run_state *r, const run_attempt *a);
 
 /* ---- run_deploy.c ------------------------------------------------------ */
+
+/*
+ * The deploy set of suite `s` (its stacks, templates checked, hashes),
+ * shared with suites that list the same stacks; fills s->set and
+ * s->stacks. TP_EINVAL naming tidepool.yaml's line when a template or
+ * parameter is wrong: before anything is leased.
+ */
+int tp_run_deploy_prepare(run_state *r, run_suite *s);
 
 /* Deploy what `a` needs on its account (job), then start its test. */
 void tp_run_deploy(run_state *r, run_attempt *a);

@@ -156,6 +156,31 @@ static void test_run_usage__bad_config_and_options(void **state)
 	free(broken);
 }
 
+/* A stack's template or parameters are wrong: exit 2 before any lease or
+ * local AWS, naming tidepool.yaml's line. */
+static void test_run_usage__bad_stack(void **state)
+{
+	char *bad = tp_xasprintf("%s/badstack", dir), *p;
+	const char *none[] = { NULL };
+	const char *local[] = { "--local", NULL };
+
+	(void)state;
+	mkdir(bad, 0700);
+	p = tp_test_write_file(bad, "stacks/q.yaml",
+			       "Parameters:\n  Stage: {Type: String}\nResources:\n"
+			       "  Q: {Type: AWS::SQS::Queue}\n");
+	free(p);
+	p = tp_test_write_file(bad, "tidepool.yaml",
+			       "pool:\n  store: sqlite:pool.db\n  accounts: [\"111111111111\"]\n"
+			       "stacks:\n  - {name: q, template: stacks/q.yaml, parameters: {Stagee: x}}\n"
+			       "suites:\n  - {name: s, command: \"true\", stacks: [q]}\n");
+	free(p);
+	expect_usage(bad, none, "tidepool.yaml:");
+	expect_usage(bad, none, "Stagee");
+	expect_usage(bad, local, "Stagee");
+	free(bad);
+}
+
 /* --local without moto: says how to install it, exit 2. */
 static void test_run_usage__local_without_moto(void **state)
 {
@@ -183,6 +208,7 @@ int main(void)
 		cmocka_unit_test(test_run_usage__bad_jobs),
 		cmocka_unit_test(test_run_usage__bad_shard),
 		cmocka_unit_test(test_run_usage__bad_config_and_options),
+		cmocka_unit_test(test_run_usage__bad_stack),
 		cmocka_unit_test(test_run_usage__local_without_moto),
 	};
 
