@@ -10,7 +10,8 @@
  * on the loop thread, so the next suite on the same account that needs
  * the same stacks starts at once.
  *
- * The deployer borrows the stack specs, account ids and per-account
+ * The deployer borrows the deploy sets (runner/deploy_set.h, made before
+ * the run starts), account ids and per-account
  * handles of every deployment until it is freed, so those live until the
  * end of the run (tp_run_deploy_release).
  */
