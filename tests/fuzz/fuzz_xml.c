@@ -117,6 +117,23 @@ static void check_text(xmlNodePtr from, const char *path)
 	free(text);
 }
 
+/*
+ * r->stack is the value of the last aws:cloudformation:stack-name tag (AWS
+ * sends one; a response with several is not worth more than consistency),
+ * NULL when there is none or it came without a value.
+ */
+static void check_stack(const tp_resource *r)
+{
+	const char *last = NULL;
+	size_t i;
+
+	for (i = 0; i < r->ntags; i++)
+		if (strcmp(r->tags[i].key, "aws:cloudformation:stack-name") == 0)
+			last = r->tags[i].value;
+	if (r->stack ? !last || strcmp(r->stack, last) != 0 : last && *last)
+		abort();
+}
+
 static const tp_resource_type fuzz_type = { "FuzzResource", 0, NULL, NULL, NULL, NULL };
 
 /* What the cleaner's types read from an element of a listing. */
@@ -128,8 +145,7 @@ static void read_like_a_type(xmlNodePtr el)
 	tp_tags_from_xml(r, el, "tagSet/item");
 	tp_tags_from_xml(r, el, "TagSet/Tag");
 	r->created = tp_xml_time(el, "CreateDate");
-	if (r->stack && strcmp(r->stack, tp_resource_tag(r, "aws:cloudformation:stack-name")))
-		abort();
+	check_stack(r);
 	tp_resource_free(r);
 }
 
