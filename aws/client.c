@@ -14,6 +14,11 @@
 #include "aws/error.h"
 #include "aws/util.h"
 
+struct counters {
+	atomic_uint_least64_t calls, attempts, retries, throttled, transient, timeouts;
+	atomic_uint_least64_t quota_refused;
+};
+
 struct tp_aws_client {
 	char *region;
 	char *endpoint_url;
@@ -25,8 +30,11 @@ struct tp_aws_client {
 	tp_retry_bucket *own_bucket;
 	tp_aws_observer observer;
 	void *observer_ctx;
-	atomic_uint_least64_t calls, attempts, retries, throttled, transient, timeouts;
+	struct counters n;
 };
+
+/* Every client's counts, also added here (tp_aws_stats_process). */
+static struct counters process_counts;
 
 static int valid_region(const char *r)
 {
@@ -104,15 +112,41 @@ tp_cred_provider *tp_aws_client_creds(tp_aws_client *c)
 	return c->creds;
 }
 
+static void load_counts(tp_aws_stats *out, const struct counters *n)
+{
+	out->calls = atomic_load(&n->calls);
+	out->attempts = atomic_load(&n->attempts);
+	out->retries = atomic_load(&n->retries);
+	out->throttled = atomic_load(&n->throttled);
+	out->transient = atomic_load(&n->transient);
+	out->timeouts = atomic_load(&n->timeouts);
+	out->quota_refused = atomic_load(&n->quota_refused);
+}
+
 void tp_aws_client_stats(const tp_aws_client *c, tp_aws_stats *out)
 {
-	out->calls = atomic_load(&c->calls);
-	out->attempts = atomic_load(&c->attempts);
-	out->retries = atomic_load(&c->retries);
-	out->throttled = atomic_load(&c->throttled);
-	out->transient = atomic_load(&c->transient);
-	out->timeouts = atomic_load(&c->timeouts);
+	load_counts(out, &c->n);
 }
+
+void tp_aws_stats_process(tp_aws_stats *out)
+{
+	load_counts(out, &process_counts);
+}
+
+void tp_aws_stats_sub(tp_aws_stats *out, const tp_aws_stats *a, const tp_aws_stats *b)
+{
+	out->calls = a->calls - b->calls;
+	out->attempts = a->attempts - b->attempts;
+	out->retries = a->retries - b->retries;
+	out->throttled = a->throttled - b->throttled;
+	out->transient = a->transient - b->transient;
+	out->timeouts = a->timeouts - b->timeouts;
+	out->quota_refused = a->quota_refused - b->quota_refused;
+}
+
+/* Add one to a counter of the client and of the process. */
+#define COUNT(c, field) \
+	(atomic_fetch_add(&(c)->n.field, 1), atomic_fetch_add(&process_counts.field, 1))
 
 int tp_wire_init(tp_wire *w, tp_aws_client *c, const char *service, const char *region,
 		 const char *operation, const char *method)
@@ -268,13 +302,13 @@ done:
 
 static void count_retry(tp_aws_client *c, tp_retry_class cls)
 {
-	atomic_fetch_add(&c->retries, 1);
+	COUNT(c, retries);
 	if (cls == TP_RETRY_THROTTLE)
-		atomic_fetch_add(&c->throttled, 1);
+		COUNT(c, throttled);
 	else if (cls == TP_RETRY_TIMEOUT)
-		atomic_fetch_add(&c->timeouts, 1);
+		COUNT(c, timeouts);
 	else
-		atomic_fetch_add(&c->transient, 1);
+		COUNT(c, transient);
 }
 
 /* Leave the final error of a failed call in the error state. */
@@ -307,11 +341,11 @@ int tp_client_perform(tp_aws_client *c, tp_wire *w, tp_http_response *resp)
 	if ((rc = tp_endpoint_resolve(&ep, w->svc, w->region, c->endpoint_url)) < 0)
 		return rc;
 	build_target(&t, w, &ep);
-	atomic_fetch_add(&c->calls, 1);
+	COUNT(c, calls);
 	for (attempt = 1;; attempt++) {
 		int64_t start = tp_now_ms();
 
-		atomic_fetch_add(&c->attempts, 1);
+		COUNT(c, attempts);
 		rc = attempt_once(c, w, &ep, &t, resp);
 		if (rc < 0 && rc != TP_ENET && rc != TP_ETIMEOUT)
 			break;          /* credentials or signing: not retryable */
@@ -324,8 +358,12 @@ int tp_client_perform(tp_aws_client *c, tp_wire *w, tp_http_response *resp)
 			tp_aws_fault_parse(&f, w->svc->protocol, resp);
 		notify(c, w, attempt, rc == 0 ? resp->status : 0, rc == 0 ? f.code : "", start);
 		cls = tp_retry_classify(rc, rc == 0 ? resp->status : 0, rc == 0 ? f.code : NULL);
-		if (cls == TP_RETRY_NONE || attempt >= c->max_attempts ||
+		if (cls != TP_RETRY_NONE && attempt < c->max_attempts &&
 		    tp_retry_bucket_acquire(c->bucket, cls) < 0) {
+			COUNT(c, quota_refused);
+			cls = TP_RETRY_NONE;
+		}
+		if (cls == TP_RETRY_NONE || attempt >= c->max_attempts) {
 			rc = fail(w, rc, &f, resp->status, attempt);
 			break;
 		}

@@ -76,9 +76,20 @@ typedef struct tp_aws_stats {
 	uint64_t throttled;
 	uint64_t transient;
 	uint64_t timeouts;
+	uint64_t quota_refused;  /* retryable failures not retried: the retry bucket was empty */
 } tp_aws_stats;
 
 void tp_aws_client_stats(const tp_aws_client *c, tp_aws_stats *out);
+
+/*
+ * The same counters summed over every client of this process since it
+ * started, freed clients included (a run's report: tidepool makes many
+ * short-lived clients, one per account, per AssumeRole, per cleaner).
+ */
+void tp_aws_stats_process(tp_aws_stats *out);
+
+/* a - b, field by field (the counters of a stretch of time). */
+void tp_aws_stats_sub(tp_aws_stats *out, const tp_aws_stats *a, const tp_aws_stats *b);
 
 /* ---- query / EC2 protocol -------------------------------------------- */
 

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "aws/buf.h"
+#include "aws/client.h"
 #include "runner/sched.h"
 
 /* The phases of an account's row in the timeline. */
@@ -99,6 +100,9 @@ typedef struct tp_report {
 	 * and the peak resident set. */
 	int64_t loop_cpu_ms, process_cpu_ms, peak_rss_kb;
 	int max_running;        /* suites running at once, at most */
+	/* The runner's own AWS calls during the run, with their retries by
+	 * cause (the suites' calls are theirs, not counted). */
+	tp_aws_stats aws;
 } tp_report;
 
 #define TP_REPORT_INIT { 0 }

@@ -89,6 +89,15 @@ static json_t *span_json(const tp_report *r, const tp_report_span *s)
 			 "ok", s->ok);
 }
 
+static json_t *aws_json(const tp_aws_stats *s)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "calls", (json_int_t)s->calls,
+			 "attempts", (json_int_t)s->attempts, "retries", (json_int_t)s->retries,
+			 "throttled", (json_int_t)s->throttled, "transient", (json_int_t)s->transient,
+			 "timeouts", (json_int_t)s->timeouts,
+			 "quota_refused", (json_int_t)s->quota_refused);
+}
+
 json_t *tp_report_json(const tp_report *r)
 {
 	json_t *o = json_object(), *suites = json_array(), *accts = json_array(), *tl = json_array();
@@ -122,6 +131,7 @@ json_t *tp_report_json(const tp_report *r)
 				      "process_cpu_ms", (json_int_t)r->process_cpu_ms,
 				      "peak_rss_kb", (json_int_t)r->peak_rss_kb,
 				      "max_running", r->max_running));
+	json_object_set_new(o, "aws", aws_json(&r->aws));
 	json_object_set_new(o, "suites", suites);
 	json_object_set_new(o, "accounts", accts);
 	json_object_set_new(o, "timeline", tl);

@@ -8,7 +8,10 @@
  * ended_s, test_s, error, log, junit, stacks, log_tail (not passed)}]}],
  * accounts [{id, leased_s, released_s, suites, cleaned, clean_error}],
  * timeline [{phase, account, suite, attempt, start_s, end_s, ok}],
- * stats {loop_cpu_ms, process_cpu_ms, peak_rss_kb, max_running}.
+ * stats {loop_cpu_ms, process_cpu_ms, peak_rss_kb, max_running},
+ * aws {calls, attempts, retries, throttled, transient, timeouts,
+ * quota_refused} (the runner's own AWS calls; retries by cause, and
+ * retryable failures not retried because the retry bucket was empty).
  * Times in seconds since the run started.
  */
 #ifndef TP_REPORT_JSON_H

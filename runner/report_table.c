@@ -32,6 +32,22 @@ static void row(FILE *out, const tp_report *r, const tp_report_suite *s, int w)
 		(double)deploy / 1000.0, (double)test / 1000.0, tp_report_result_name(s));
 }
 
+/* The runner's AWS calls and their retries: what throttling and faults cost. */
+static void aws_line(FILE *out, const tp_aws_stats *s)
+{
+	if (!s->calls)
+		return;
+	fprintf(out, "AWS: %llu call%s, %llu retr%s (%llu throttled, %llu transient, %llu timeouts)",
+		(unsigned long long)s->calls, s->calls == 1 ? "" : "s",
+		(unsigned long long)s->retries, s->retries == 1 ? "y" : "ies",
+		(unsigned long long)s->throttled, (unsigned long long)s->transient,
+		(unsigned long long)s->timeouts);
+	if (s->quota_refused)
+		fprintf(out, ", %llu not retried: retry quota empty",
+			(unsigned long long)s->quota_refused);
+	fputc('\n', out);
+}
+
 void tp_report_summary(FILE *out, const tp_report *r)
 {
 	tp_report_counts c;
@@ -46,6 +62,7 @@ void tp_report_summary(FILE *out, const tp_report *r)
 		fprintf(out, " (%d flaky)", c.flaky);
 	fprintf(out, " in %s on %zu account%s%s\n", dur, r->naccounts, r->naccounts == 1 ? "" : "s",
 		r->interrupted ? " (interrupted)" : "");
+	aws_line(out, &r->aws);
 }
 
 void tp_report_table(FILE *out, const tp_report *r)

@@ -471,8 +471,11 @@ static void write_reports(run_state *r)
 static void stats(run_state *r)
 {
 	struct rusage ru;
+	tp_aws_stats now;
 
 	r->rep->loop_cpu_ms = thread_cpu_ms() - r->loop_cpu_start_ms;
+	tp_aws_stats_process(&now);
+	tp_aws_stats_sub(&r->rep->aws, &now, &r->aws_start);
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {
 		r->rep->process_cpu_ms = (int64_t)ru.ru_utime.tv_sec * 1000 + ru.ru_utime.tv_usec / 1000 +
 					 (int64_t)ru.ru_stime.tv_sec * 1000 + ru.ru_stime.tv_usec / 1000;
@@ -621,6 +624,7 @@ int tp_run(tp_report *out, const tp_run_opts *opts)
 	tp_report_init(out, r->cfg->project, r->run_id);
 	out->max_accounts = opts->jobs;
 	r->loop_cpu_start_ms = thread_cpu_ms();
+	tp_aws_stats_process(&r->aws_start);
 	open_history(r);
 	expected = estimates(r);
 	code = select_suites(r, &idx, &n, expected);

@@ -128,6 +128,7 @@ struct run_state {
 	uint64_t draw_timer;
 	int infra_errors;
 	int64_t loop_cpu_start_ms; /* the loop thread's CPU time at the start */
+	tp_aws_stats aws_start;     /* the process's AWS counters at the start */
 };
 
 /* ---- run.c ------------------------------------------------------------- */

@@ -133,6 +133,55 @@ static void test_report__counts_and_json(void **state)
 	tp_report_release(&r);
 }
 
+/* The runner's AWS calls and retries reach results.json and the closing summary. */
+static void test_report__aws_retries(void **state)
+{
+	char *dir = tp_test_tmpdir("report");
+	char *path = tp_xasprintf("%s/table.txt", dir), *data = NULL;
+	size_t len;
+	FILE *f;
+	json_t *j, *aws;
+	tp_report r;
+
+	(void)state;
+	build(&r);
+	r.aws.calls = 812;
+	r.aws.attempts = 1052;
+	r.aws.retries = 240;
+	r.aws.throttled = 190;
+	r.aws.transient = 48;
+	r.aws.timeouts = 2;
+	j = tp_report_json(&r);
+	aws = json_object_get(j, "aws");
+	assert_int_equal(json_integer_value(json_object_get(aws, "calls")), 812);
+	assert_int_equal(json_integer_value(json_object_get(aws, "attempts")), 1052);
+	assert_int_equal(json_integer_value(json_object_get(aws, "retries")), 240);
+	assert_int_equal(json_integer_value(json_object_get(aws, "throttled")), 190);
+	assert_int_equal(json_integer_value(json_object_get(aws, "transient")), 48);
+	assert_int_equal(json_integer_value(json_object_get(aws, "timeouts")), 2);
+	assert_int_equal(json_integer_value(json_object_get(aws, "quota_refused")), 0);
+	json_decref(j);
+	f = fopen(path, "w");
+	tp_report_summary(f, &r);
+	r.aws.quota_refused = 3;
+	tp_report_summary(f, &r);
+	memset(&r.aws, 0, sizeof(r.aws));
+	tp_report_summary(f, &r);
+	fclose(f);
+	assert_int_equal(tp_read_file(path, &data, &len), 0);
+	assert_non_null(strstr(data, "\nAWS: 812 calls, 240 retries (190 throttled, 48 transient, "
+				     "2 timeouts)\n"));
+	assert_non_null(strstr(data, "2 timeouts), 3 not retried: retry quota empty\n"));
+	/* no AWS line when the runner made no call: three summaries, two AWS lines */
+	assert_non_null(strstr(strstr(strstr(data, "AWS: ") + 1, "AWS: ") + 1, "skipped"));
+	assert_null(strstr(strstr(strstr(data, "AWS: ") + 1, "AWS: ") + 1, "AWS: "));
+	free(data);
+	free(path);
+	tp_report_release(&r);
+	tp_test_rmtree(dir);
+	free(dir);
+}
+
 static void test_report__table(void **state)
 {
 	char *dir = tp_test_tmpdir("report");
@@ -165,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_report__private_files),
 		cmocka_unit_test(test_report__counts_and_json),
 		cmocka_unit_test(test_report__table),
+		cmocka_unit_test(test_report__aws_retries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -225,20 +225,34 @@ static void test_retry__validation_error_is_not_retried(void **state)
 	}
 }
 
-/* A bucket of 10 tokens pays for two retries (5 each), then none. */
+/* A bucket of 10 tokens pays for two retries (5 each), then none; the
+ * retry it refused is counted, in the client and in the process's totals. */
 static void test_retry__token_bucket_stops_a_storm(void **state)
 {
 	fault f = { F_STATUS, 503, NULL, 1000, 0 };
+	tp_aws_stats st, before, after, delta;
 	env e;
 
 	(void)state;
+	tp_aws_stats_process(&before);
 	start(&e, &f, 3, 10, 0);
 	assert_true(call(&e) < 0);    /* 3 attempts: 2 retries, bucket now 0 */
 	assert_int_equal(f.served, 3);
 	assert_int_equal(tp_retry_bucket_level(e.bucket), 0);
 	assert_true(call(&e) < 0);    /* no tokens: 1 attempt */
 	assert_int_equal(f.served, 4);
+	tp_aws_client_stats(e.client, &st);
+	assert_int_equal(st.quota_refused, 1);
+	assert_int_equal(st.retries, 2);
 	stop(&e);
+	/* the process's totals outlive the client */
+	tp_aws_stats_process(&after);
+	tp_aws_stats_sub(&delta, &after, &before);
+	assert_int_equal(delta.calls, 2);
+	assert_int_equal(delta.attempts, 4);
+	assert_int_equal(delta.retries, 2);
+	assert_int_equal(delta.transient, 2);
+	assert_int_equal(delta.quota_refused, 1);
 }
 
 static void test_retry__classify(void **state)
