@@ -1,7 +1,8 @@
 /*
  * bench_sim: the scheduler and the deployer in virtual time (bench/sim.h).
  *
- *   bench_sim [--quick] [--scenario LABEL]... [--seed N] [--no-defaults]
+ *   bench_sim [--quick] [--scenario LABEL]... [--seed N] [--seeds N] [--no-defaults]
+ *             [--timeline FILE] ...
  *
  * Runs each scenario (suites/accounts/stacks; cold and warm pool) under
  * the three policies of runner/sched.h, with the deployer engine limited
@@ -36,21 +37,25 @@ static const shape shapes[] = {
 };
 
 typedef struct options {
-	int quick, defaults, trace, seeds;
+	int quick, defaults, trace, seeds, no_extras, tune;
 	unsigned long seed;
 	double fail_rate, history_sigma, new_rate;
 	const char *only[8];
 	size_t nonly;
+	FILE *timeline;              /* --timeline: every affinity attempt, one line each */
 } options;
 
 static int usage(void)
 {
 	fprintf(stderr, "usage: bench_sim [--quick] [--scenario LABEL]... [--seed N] [--seeds N]\n"
 		"                 [--no-defaults] [--fail-rate R] [--history-noise SIGMA] [--new-rate R]\n"
-		"                 [--trace]\n"
+		"                 [--trace] [--timeline FILE] [--no-extras] [--tune]\n"
 		"  LABEL: 200/20/12, 1000/100/20 or 5000/300/20 (suites/accounts/stacks)\n"
 		"  --quick: 200/20/12 only, without the deployer-defaults run\n"
-		"  --seeds N: also N-1 more workloads per scenario, summarised (spread over seeds)\n"
+		"  --seed S: the workloads' seed (1); --seeds N: seeds S..S+N-1 per scenario,\n"
+		"  summarised (mean and worst); --timeline FILE: every attempt of the affinity\n"
+		"  runs, one tab-separated line each; --no-extras: deploy only each suite's\n"
+		"  stacks; --tune: affinity only (its own bound), summaries only, no defaults run\n"
 		"  --fail-rate: suites failing a first run (0.03); --history-noise: the\n"
 		"  history's error, log-normal sigma (0.2); --new-rate: suites without\n"
 		"  history (0.05); --trace: the suites that ended last, to stderr\n");
@@ -85,6 +90,19 @@ static int parse(options *o, int argc, char **argv)
 			o->defaults = 0;
 		} else if (strcmp(argv[i], "--trace") == 0) {
 			o->trace = 1;
+		} else if (strcmp(argv[i], "--no-extras") == 0) {
+			o->no_extras = 1;
+		} else if (strcmp(argv[i], "--tune") == 0) {
+			o->tune = 1;
+			o->defaults = 0;
+		} else if (strcmp(argv[i], "--timeline") == 0 && i + 1 < argc) {
+			if (o->timeline)
+				fclose(o->timeline);
+			o->timeline = fopen(argv[++i], "w");
+			if (!o->timeline) {
+				perror(argv[i]);
+				return 2;
+			}
 		} else if (strcmp(argv[i], "--fail-rate") == 0 && i + 1 < argc) {
 			if (rate(argv[++i], 1, &o->fail_rate) < 0)
 				return usage();
@@ -133,14 +151,61 @@ static void bound_min(sim_scenario_result *r, const sim_run_result *x)
 		r->bound = b;
 }
 
+/* --timeline: the workload's stacks, suites' stacks and the pool's initial state. */
+static void timeline_pool(const options *o, const sim_workload *w)
+{
+	size_t i, k;
+
+	for (i = 0; i < w->nstacks; i++) {
+		fprintf(o->timeline, "S\t%s\t%s\t%llu\t%zu\t%lld\t", w->sc.label,
+			w->sc.warm ? "warm" : "cold", (unsigned long long)w->sc.seed, i,
+			(long long)w->stacks[i].expected_ms);
+		for (k = 0; k < w->stacks[i].ndeps; k++)
+			fprintf(o->timeline, "%s%zu", k ? "," : "", w->stacks[i].deps[k]);
+		fputc('\n', o->timeline);
+	}
+	for (i = 0; i < w->nsuites; i++) {
+		fprintf(o->timeline, "U\t%s\t%s\t%llu\t%zu\t", w->sc.label,
+			w->sc.warm ? "warm" : "cold", (unsigned long long)w->sc.seed, i);
+		for (k = 0; k < w->suites[i].nstacks; k++)
+			fprintf(o->timeline, "%s%zu", k ? "," : "", w->suites[i].stacks[k]);
+		fputc('\n', o->timeline);
+	}
+	for (i = 0; i < w->npool; i++) {
+		fprintf(o->timeline, "P\t%s\t%s\t%llu\t%zu\t", w->sc.label,
+			w->sc.warm ? "warm" : "cold", (unsigned long long)w->sc.seed, i);
+		for (k = 0; k < w->nstacks; k++)
+			fputc("-CSR"[w->initial[i * w->nstacks + k]], o->timeline);
+		fputc('\n', o->timeline);
+	}
+}
+
+/* --timeline: each suite's D(i) (sim_bound.c) and test runs, before the attempts. */
+static void timeline_needs(const options *o, const sim_workload *w, const sim_needs *n)
+{
+	size_t i;
+
+	if (!o->timeline)
+		return;
+	for (i = 0; i < w->nsuites; i++)
+		fprintf(o->timeline, "D\t%s\t%s\t%llu\t%zu\t%lld\t%lld\t%lld\t%d\t%d\t%lld\t%d\n",
+			w->sc.label, w->sc.warm ? "warm" : "cold", (unsigned long long)w->sc.seed,
+			i, (long long)n->d[i], (long long)w->suites[i].run_ms[0],
+			(long long)w->suites[i].run_ms[1], w->suites[i].fails[0],
+			w->suites[i].fails[1], (long long)w->suites[i].expected_ms, w->suites[i].unknown);
+	timeline_pool(o, w);
+}
+
 typedef struct ratios {
 	double lb[3];                /* makespan / LB per policy */
+	double dflt;                 /* affinity with the deployer's defaults / LB; 0 when not run */
 	double fifo_over_aff;        /* FIFO makespan / affinity makespan */
 } ratios;
 
 /*
- * Every policy's run of one workload, and the bound; the tables unless
- * quiet (then no deployer-defaults run either).
+ * Every policy's run of one workload (--tune: affinity's only, and the
+ * bound from it alone), the deployer-defaults run unless --no-defaults,
+ * and the bound; the tables unless quiet.
  */
 static ratios scenario(const options *o, const sim_scenario *sc, int quiet)
 {
@@ -153,27 +218,35 @@ static ratios scenario(const options *o, const sim_scenario *sc, int quiet)
 	sim_workload_init(&w, sc);
 	r.w = &w;
 	sim_needs_init(&r.needs, &w);
+	timeline_needs(o, &w, &r.needs);
+	memset(&q, 0, sizeof(q));
 	for (p = 0; p < 3; p++) {
 		sim_run_opts ro = { (tp_sched_policy)p, sc->naccounts * sc->nstacks, -1,
-				    SIM_CLOUD_OPTS_INIT, o->trace && !quiet };
+				    SIM_CLOUD_OPTS_INIT, o->trace && !quiet,
+				    p == TP_SCHED_POLICY_AFFINITY ? o->timeline : NULL, o->no_extras };
+		if (o->tune && p != TP_SCHED_POLICY_AFFINITY)
+			continue;
 		sim_run(&r.runs[p], &w, &ro);
 		bound_min(&r, &r.runs[p]);
 	}
-	if (o->defaults && !quiet) {
-		sim_run_opts ro = { TP_SCHED_POLICY_AFFINITY, 0, 0, SIM_CLOUD_OPTS_INIT, o->trace };
+	if (o->defaults) {
+		sim_run_opts ro = { TP_SCHED_POLICY_AFFINITY, 0, 0, SIM_CLOUD_OPTS_INIT, o->trace,
+				    NULL, o->no_extras };
 		sim_run(&r.defaults, &w, &ro);
 		r.has_defaults = 1;
 		bound_min(&r, &r.defaults);
 	}
-	if (!quiet) {
+	if (!quiet && !o->tune) {
 		sim_report_scenario(&r);
 		sim_report_bench_line(&r);
 		fflush(stdout);
 	}
 	for (p = 0; p < 3; p++)
 		q.lb[p] = (double)r.runs[p].makespan_ms / (double)r.bound.lb_ms;
-	q.fifo_over_aff = (double)r.runs[TP_SCHED_POLICY_FIFO].makespan_ms /
-			  (double)r.runs[TP_SCHED_POLICY_AFFINITY].makespan_ms;
+	if (r.has_defaults)
+		q.dflt = (double)r.defaults.makespan_ms / (double)r.bound.lb_ms;
+	q.fifo_over_aff = o->tune ? 1 : (double)r.runs[TP_SCHED_POLICY_FIFO].makespan_ms /
+					 (double)r.runs[TP_SCHED_POLICY_AFFINITY].makespan_ms;
 	for (p = 0; p < 3; p++)
 		sim_run_result_release(&r.runs[p]);
 	sim_run_result_release(&r.defaults);
@@ -182,10 +255,15 @@ static ratios scenario(const options *o, const sim_scenario *sc, int quiet)
 	return q;
 }
 
-/* The scenario again with seeds base+1 .. base+n-1, and the spread of all n. */
+/*
+ * The scenario again with the next n-1 seeds (--seed S --seeds N: seeds
+ * S .. S+N-1, each workload's seed 1000 * seed + the shape's number), and
+ * the spread of all n.
+ */
 static void more_seeds(const options *o, sim_scenario sc, const ratios *first)
 {
 	double sum[3], most = first->lb[TP_SCHED_POLICY_AFFINITY];
+	double dsum = first->dflt, dmost = first->dflt;
 	int k, p, within5 = most <= 1.05, within10 = most <= 1.10;
 	uint64_t base = sc.seed;
 
@@ -194,20 +272,30 @@ static void more_seeds(const options *o, sim_scenario sc, const ratios *first)
 	for (k = 1; k < o->seeds; k++) {
 		ratios q;
 
-		sc.seed = base + 1000000ULL * (uint64_t)k;
+		sc.seed = base + 1000ULL * (uint64_t)k;
 		q = scenario(o, &sc, 1);
+		if (o->tune)
+			printf("  seed %lu: %.3f\n", o->seed + (unsigned long)k, q.lb[TP_SCHED_POLICY_AFFINITY]);
 		for (p = 0; p < 3; p++)
 			sum[p] += q.lb[p];
 		if (q.lb[TP_SCHED_POLICY_AFFINITY] > most)
 			most = q.lb[TP_SCHED_POLICY_AFFINITY];
 		within5 += q.lb[TP_SCHED_POLICY_AFFINITY] <= 1.05;
 		within10 += q.lb[TP_SCHED_POLICY_AFFINITY] <= 1.10;
+		dsum += q.dflt;
+		if (q.dflt > dmost)
+			dmost = q.dflt;
 	}
-	printf("  over %d seeds (%llu + k * 1000000): makespan/LB longest+affinity mean %.3f max "
-	       "%.3f (<= 1.05 in %d, <= 1.10 in %d), longest-first mean %.3f, fifo mean %.3f\n",
-	       o->seeds, (unsigned long long)base, sum[TP_SCHED_POLICY_AFFINITY] / o->seeds, most,
-	       within5, within10, sum[TP_SCHED_POLICY_LONGEST] / o->seeds,
-	       sum[TP_SCHED_POLICY_FIFO] / o->seeds);
+	printf("  over %d seeds (%lu-%lu): makespan/LB longest+affinity mean %.3f max %.3f "
+	       "(<= 1.05 in %d, <= 1.10 in %d)", o->seeds, o->seed,
+	       o->seed + (unsigned long)o->seeds - 1, sum[TP_SCHED_POLICY_AFFINITY] / o->seeds, most,
+	       within5, within10);
+	if (o->defaults)
+		printf(", with the deployer's defaults mean %.3f max %.3f", dsum / o->seeds, dmost);
+	if (!o->tune)
+		printf(", longest-first mean %.3f, fifo mean %.3f", sum[TP_SCHED_POLICY_LONGEST] / o->seeds,
+		       sum[TP_SCHED_POLICY_FIFO] / o->seeds);
+	printf("\n");
 	fflush(stdout);
 }
 
@@ -244,6 +332,8 @@ int main(int argc, char **argv)
 			n++;
 		}
 	}
+	if (o.timeline)
+		fclose(o.timeline);
 	if (n == 0)
 		return usage();
 	printf("\nbench sim: makespan, geometric mean over %d scenarios of fifo / longest-first "

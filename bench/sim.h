@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "runner/deploy_ops.h"
 #include "runner/sched.h"
@@ -179,6 +180,8 @@ typedef struct sim_run_opts {
 	double engine_rate;            /* its calls/s per account; 0 = its default, < 0 = none */
 	sim_cloud_opts cloud;
 	int trace;                     /* print the suites that ended last to stderr */
+	FILE *timeline;                /* NULL, or every attempt, one line each (bench_sim --timeline) */
+	int no_extras;                 /* deploy only each suite's stacks (tp_sched_extra_stacks unused) */
 } sim_run_opts;
 
 typedef struct sim_run_result {
@@ -190,6 +193,7 @@ typedef struct sim_run_result {
 	int *test_runs_of;             /* per suite: test runs executed (for the bound) */
 	int64_t test_ms, deploy_wait_ms;   /* summed over attempts */
 	int deployments;               /* deployments submitted */
+	int extra_stacks;              /* stacks in them beyond their suites' (tp_sched_extra_stacks) */
 	int no_deploy;                 /* attempts whose stacks were all there already */
 	/* stacks of the deployments, by outcome */
 	int created, updated, skipped, failed_stacks, blocked;
@@ -211,14 +215,32 @@ void sim_run_result_release(sim_run_result *r);
 typedef struct sim_bound {
 	int64_t chain_ms;              /* A: the longest suite chain */
 	int64_t work_ms;               /* B: the work over the accounts */
+	int64_t plain_ms;              /* B without the placement term E'(M) */
 	int64_t lb_ms;                 /* max(A, B) */
 	int chain_suite;               /* the suite of A */
 } sim_bound;
 
-/* D(i) per suite and c(a) per pool account, ascending (see sim_bound.c): a workload's, for every run. */
+/* ---- the placement flow (sim_flow.c) --------------------------------------- */
+
+typedef struct sim_flow sim_flow;
+
+/* need: ngroups x naccounts, need(g, a) (copied). */
+sim_flow *sim_flow_new(size_t ngroups, size_t naccounts, const int64_t *need);
+void sim_flow_free(sim_flow *f);
+/* E'(M) for these test times per group (sim_bound.c). */
+int64_t sim_flow_waits(sim_flow *f, const int64_t *supply, int64_t m_ms);
+
+/*
+ * D(i) per suite and c(a) per pool account, ascending, and the suites'
+ * groups with their need(g, a) (see sim_bound.c): a workload's, for every
+ * run.
+ */
 typedef struct sim_needs {
 	int64_t *d;
 	int64_t *c;
+	size_t *group_of;              /* per suite */
+	size_t ngroups;
+	sim_flow *flow;
 } sim_needs;
 
 void sim_needs_init(sim_needs *n, const sim_workload *w);

@@ -116,37 +116,59 @@ static int64_t waits_at_least(const int64_t *d, const int64_t *t, size_t n, int6
 	return total;
 }
 
-static int passes(const sim_workload *w, const int64_t *d, const int64_t *t, const int64_t *c,
-		  int64_t work, int64_t m_ms)
+/* What a bound computation needs to test an M. */
+typedef struct bound_in {
+	const sim_workload *w;
+	const int64_t *d, *t;        /* D(i) and T(i), by D ascending */
+	const int64_t *c;            /* c(a) ascending */
+	int64_t work;
+	sim_flow *flow;              /* NULL: without the placement term */
+	const int64_t *supply;       /* per group: its test time */
+} bound_in;
+
+static int passes(const bound_in *in, int64_t m_ms)
 {
-	int64_t e = waits_at_least(d, t, w->nsuites, m_ms), s_k = 0;
+	int64_t e = waits_at_least(in->d, in->t, in->w->nsuites, m_ms), s_k = 0;
 	int k;
 
-	for (k = 1; k <= w->sc.naccounts && (size_t)k <= w->npool; k++) {
-		s_k += c[k - 1];
-		if (work + (s_k > e ? s_k : e) <= (int64_t)k * m_ms)
+	if (in->flow) {
+		int64_t e2 = sim_flow_waits(in->flow, in->supply, m_ms);
+
+		if (e2 > e)
+			e = e2;
+	}
+	for (k = 1; k <= in->w->sc.naccounts && (size_t)k <= in->w->npool; k++) {
+		s_k += in->c[k - 1];
+		if (in->work + (s_k > e ? s_k : e) <= (int64_t)k * m_ms)
 			return 1;
 	}
 	return 0;
 }
 
-/* B: the least M that passes (passing is monotone in M). */
-static int64_t smallest_m(const sim_workload *w, const int64_t *d, const int64_t *t,
-			  const int64_t *c, int64_t work)
+/*
+ * The least M that passes, to within `res` ms, knowing that lo fails:
+ * returns lo' + 1 for the largest lo' seen failing, so the result is never
+ * above the least passing M (passing is monotone in M from A on, and M < A
+ * does not matter: LB >= A).
+ */
+static int64_t smallest_m(const bound_in *in, int64_t lo, int64_t res)
 {
-	int64_t lo = 0, hi = 1;
+	int64_t step = 1, hi;
 
-	while (!passes(w, d, t, c, work, hi))
-		hi *= 2;
-	while (lo + 1 < hi) {
+	while (!passes(in, lo + step)) {
+		lo += step;
+		step *= 2;
+	}
+	hi = lo + step;
+	while (hi - lo > res) {
 		int64_t mid = lo + (hi - lo) / 2;
 
-		if (passes(w, d, t, c, work, mid))
+		if (passes(in, mid))
 			hi = mid;
 		else
 			lo = mid;
 	}
-	return hi;
+	return lo + 1;
 }
 
 static int by_value(const void *x, const void *y)
@@ -156,11 +178,50 @@ static int by_value(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
+/* Suites ordered by their stacks, so equal lists are neighbours. */
+static int by_stacks(const void *x, const void *y, void *ctx)
+{
+	const sim_workload *w = ctx;
+	const sim_suite *a = &w->suites[*(const size_t *)x], *b = &w->suites[*(const size_t *)y];
+	size_t i;
+
+	if (a->nstacks != b->nstacks)
+		return a->nstacks < b->nstacks ? -1 : 1;
+	for (i = 0; i < a->nstacks; i++)
+		if (a->stacks[i] != b->stacks[i])
+			return a->stacks[i] < b->stacks[i] ? -1 : 1;
+	return 0;
+}
+
+/* Suites needing the same stacks form a group: n->group_of, n->ngroups, a member each. */
+static size_t *make_groups(sim_needs *n, const sim_workload *w)
+{
+	size_t *order = tp_xcalloc(w->nsuites + 1, sizeof(size_t));
+	size_t *member = tp_xcalloc(w->nsuites + 1, sizeof(size_t)), i;
+
+	n->group_of = tp_xcalloc(w->nsuites + 1, sizeof(size_t));
+	for (i = 0; i < w->nsuites; i++)
+		order[i] = i;
+	qsort_r(order, w->nsuites, sizeof(*order), by_stacks, (void *)w);
+	n->ngroups = 0;
+	for (i = 0; i < w->nsuites; i++) {
+		if (i == 0 || by_stacks(&order[i - 1], &order[i], (void *)w) != 0)
+			member[n->ngroups++] = order[i];
+		n->group_of[order[i]] = n->ngroups - 1;
+	}
+	free(order);
+	return member;
+}
+
 void sim_needs_init(sim_needs *n, const sim_workload *w)
 {
-	int64_t *fin = tp_xcalloc(w->nstacks, sizeof(int64_t));
-	size_t i, a;
+	int64_t *fin = tp_xcalloc(w->nstacks, sizeof(int64_t)), *gneed;
+	size_t *member = make_groups(n, w), g, i, a;
 
+	gneed = tp_xcalloc(n->ngroups * w->npool + 1, sizeof(int64_t));
+	for (g = 0; g < n->ngroups; g++)
+		for (a = 0; a < w->npool; a++)
+			gneed[g * w->npool + a] = need(w, &w->suites[member[g]], a, fin);
 	n->d = tp_xcalloc(w->nsuites + 1, sizeof(int64_t));
 	n->c = tp_xcalloc(w->npool + 1, sizeof(int64_t));
 	for (a = 0; a < w->npool; a++)
@@ -168,7 +229,8 @@ void sim_needs_init(sim_needs *n, const sim_workload *w)
 	for (i = 0; i < w->nsuites; i++) {
 		n->d[i] = INT64_MAX;
 		for (a = 0; a < w->npool; a++) {
-			int64_t x = need(w, &w->suites[i], a, fin);
+			int64_t x = gneed[n->group_of[i] * w->npool + a];
+
 			if (x < n->d[i])
 				n->d[i] = x;
 			if (x < n->c[a])
@@ -176,6 +238,9 @@ void sim_needs_init(sim_needs *n, const sim_workload *w)
 		}
 	}
 	qsort(n->c, w->npool, sizeof(*n->c), by_value);
+	n->flow = sim_flow_new(n->ngroups, w->npool, gneed);
+	free(gneed);
+	free(member);
 	free(fin);
 }
 
@@ -183,7 +248,11 @@ void sim_needs_release(sim_needs *n)
 {
 	free(n->d);
 	free(n->c);
+	free(n->group_of);
+	sim_flow_free(n->flow);
 	n->d = n->c = NULL;
+	n->group_of = NULL;
+	n->flow = NULL;
 }
 
 void sim_bound_compute(sim_bound *out, const sim_workload *w, const sim_needs *n,
@@ -192,6 +261,7 @@ void sim_bound_compute(sim_bound *out, const sim_workload *w, const sim_needs *n
 	dt *by_d = tp_xcalloc(w->nsuites + 1, sizeof(*by_d));
 	int64_t *d_of = tp_xcalloc(w->nsuites + 1, sizeof(int64_t));
 	int64_t *t_of = tp_xcalloc(w->nsuites + 1, sizeof(int64_t));
+	int64_t *by_t = tp_xcalloc(w->nsuites + 1, sizeof(int64_t));   /* T(i) by suite */
 	int64_t work = 0;
 	size_t i;
 
@@ -205,6 +275,7 @@ void sim_bound_compute(sim_bound *out, const sim_workload *w, const sim_needs *n
 		for (r = 0; r < test_runs_of[i]; r++)
 			t += u->run_ms[r < SIM_TEST_RUNS ? r : SIM_TEST_RUNS - 1];
 		work += t;
+		by_t[i] = t;
 		by_d[i].d = n->d[i];
 		by_d[i].t = t;
 		if (t > 0 && n->d[i] + t > out->chain_ms) {
@@ -217,8 +288,19 @@ void sim_bound_compute(sim_bound *out, const sim_workload *w, const sim_needs *n
 		d_of[i] = by_d[i].d;
 		t_of[i] = by_d[i].t;
 	}
-	out->work_ms = smallest_m(w, d_of, t_of, n->c, work);
+	{
+		int64_t *supply = tp_xcalloc(n->ngroups + 1, sizeof(int64_t));
+		bound_in in = { w, d_of, t_of, n->c, work, NULL, supply };
+
+		for (i = 0; i < w->nsuites; i++)
+			supply[n->group_of[i]] += by_t[i];
+		out->plain_ms = smallest_m(&in, 0, 1);
+		in.flow = n->flow;
+		out->work_ms = smallest_m(&in, out->plain_ms - 1, 1000);
+		free(supply);
+	}
 	out->lb_ms = out->chain_ms > out->work_ms ? out->chain_ms : out->work_ms;
+	free(by_t);
 	free(by_d);
 	free(d_of);
 	free(t_of);

@@ -55,14 +55,18 @@ typedef struct acct_rt {
 
 typedef struct suite_rt {
 	tp_stack_ref *refs;                /* its stacks, for the scheduler */
-	tp_deploy_stack_spec *specs;       /* built at its first deployment */
-	size_t *deps;                      /* specs' dependency lists, one block */
 	int test_runs;
+	int64_t run_at, test_at;           /* this attempt's RUN and test start (--timeline) */
+	int64_t need_own, need_all;        /* its deployment's actual chain: own stacks, with extras */
 } suite_rt;
 
 typedef struct dep_rt {
 	size_t suite, account;
 	int64_t start;
+	size_t *stacks;                    /* workload indices: the suite's [0, nown), then extras */
+	size_t n, nown;
+	tp_deploy_stack_spec *specs;       /* the request's, one per stack */
+	size_t *depidx;                    /* specs' dependency lists, one block */
 } dep_rt;
 
 typedef struct run {
@@ -158,6 +162,7 @@ static void start_test(run *r, size_t u)
 
 	if (k >= SIM_TEST_RUNS)
 		k = SIM_TEST_RUNS - 1;
+	r->suites[u].test_at = r->now;
 	r->out->test_runs++;
 	r->out->test_ms += su->run_ms[k];
 	sim_heap_push(&r->h, r->now + su->run_ms[k], EV_TEST_DONE, u,
@@ -166,27 +171,56 @@ static void start_test(run *r, size_t u)
 
 /* ---- deployments --------------------------------------------------------------------- */
 
-static void build_specs(run *r, size_t u)
+/* The index of stack "stackNN" in the workload (nstacks when not one). */
+static size_t stack_index(const sim_workload *w, const char *name)
 {
-	const sim_suite *su = &r->w->suites[u];
-	suite_rt *rt = &r->suites[u];
-	size_t i, k, j, nd = 0;
+	size_t i = 0;
 
-	rt->specs = tp_xcalloc(su->nstacks, sizeof(*rt->specs));
-	rt->deps = tp_xcalloc(su->nstacks * SIM_MAX_DEPS + 1, sizeof(size_t));
-	for (i = 0; i < su->nstacks; i++) {
-		const sim_stack *st = &r->w->stacks[su->stacks[i]];
-		tp_deploy_stack_spec *sp = &rt->specs[i];
+	if (strncmp(name, "stack", 5) != 0)
+		return w->nstacks;
+	for (name += 5; *name >= '0' && *name <= '9'; name++)
+		i = i * 10 + (size_t)(*name - '0');
+	return i < w->nstacks ? i : w->nstacks;
+}
+
+/*
+ * Deployment d's stacks: the suite's (ascending, so topological), then the
+ * extras the scheduler asked for (dependencies first), with each stack's
+ * dependencies among the earlier ones.
+ */
+static void build_specs(run *r, dep_rt *d, const tp_stack_ref *extra, size_t nextra)
+{
+	const sim_suite *su = &r->w->suites[d->suite];
+	size_t i, k, j, nd = 0, n = su->nstacks + nextra;
+
+	d->stacks = tp_xcalloc(n + 1, sizeof(*d->stacks));
+	d->specs = tp_xcalloc(n + 1, sizeof(*d->specs));
+	d->depidx = tp_xcalloc(n * SIM_MAX_DEPS + 1, sizeof(size_t));
+	for (i = 0; i < su->nstacks; i++)
+		d->stacks[d->n++] = su->stacks[i];
+	d->nown = d->n;
+	for (i = 0; i < nextra; i++) {
+		size_t x = stack_index(r->w, extra[i].name);
+
+		for (k = 0; k < d->n && x < r->w->nstacks; k++)
+			if (d->stacks[k] == x)
+				x = r->w->nstacks;           /* named twice: once is enough */
+		if (x < r->w->nstacks && tp_streq(extra[i].hash, r->w->stacks[x].hash))
+			d->stacks[d->n++] = x;
+	}
+	for (i = 0; i < d->n; i++) {
+		const sim_stack *st = &r->w->stacks[d->stacks[i]];
+		tp_deploy_stack_spec *sp = &d->specs[i];
 
 		sp->stack.name = st->name;
 		sp->stack.hash = st->hash;
 		sp->stack.template_body = "{\"Resources\":{}}";
 		sp->stack.template_len = strlen(sp->stack.template_body);
-		sp->deps = rt->deps + nd;
-		for (k = 0; k < st->ndeps; k++)        /* the suite's list is closed and ascending */
+		sp->deps = d->depidx + nd;
+		for (k = 0; k < st->ndeps; k++)
 			for (j = 0; j < i; j++)
-				if (su->stacks[j] == st->deps[k])
-					rt->deps[nd + sp->ndeps++] = j;
+				if (d->stacks[j] == st->deps[k])
+					d->depidx[nd + sp->ndeps++] = j;
 		nd += sp->ndeps;
 	}
 }
@@ -202,76 +236,159 @@ static int all_known(const run *r, size_t u, size_t a)
 	return 1;
 }
 
-static void submit(run *r, size_t u, size_t a)
+/*
+ * The actual longest chain of stacks[0..n) (dependencies first) on account
+ * a as it is now: the lower bound's weights (sim_bound.c), 0 for a stack
+ * deployed in this run.
+ */
+static int64_t chain(const run *r, const size_t *stacks, size_t n, size_t a)
 {
-	tp_deploy_request q;
-	size_t dep;
+	const sim_workload *w = r->w;
+	int64_t *fin = tp_xcalloc(w->nstacks + 1, sizeof(*fin)), longest = 0;
+	size_t i, k;
 
-	if (!r->suites[u].specs)
-		build_specs(r, u);
-	memset(&q, 0, sizeof(q));
-	q.stacks = r->suites[u].specs;
-	q.nstacks = r->w->suites[u].nstacks;
-	q.account = sim_cloud_account(r->c, a);
-	q.sm = r->sm[a];
-	dep = tp_deploy_engine_submit(r->e, &q, r->now);
-	if (dep >= r->adeps) {
+	for (i = 0; i < n; i++) {
+		const sim_stack *st = &w->stacks[stacks[i]];
+		int64_t ready = 0, own = 0;
+
+		for (k = 0; k < st->ndeps; k++)
+			if (fin[st->deps[k]] > ready)
+				ready = fin[st->deps[k]];
+		if (r->accts[a].known[stacks[i]] != st->hash) {
+			switch (w->initial[a * w->nstacks + stacks[i]]) {
+			case SIM_CURRENT: break;
+			case SIM_STALE: own = sim_update_ms(w, a, stacks[i]); break;
+			case SIM_ROLLED_BACK:
+				own = sim_delete_ms(w, a, stacks[i]) + sim_create_ms(w, a, stacks[i]);
+				break;
+			case SIM_ABSENT: own = sim_create_ms(w, a, stacks[i]); break;
+			}
+		}
+		fin[stacks[i]] = ready + own;
+		if (fin[stacks[i]] > longest)
+			longest = fin[stacks[i]];
+	}
+	free(fin);
+	return longest;
+}
+
+static dep_rt *new_dep(run *r)
+{
+	if (r->ndeps == r->adeps) {
 		r->adeps = r->adeps ? 2 * r->adeps : 256;
 		r->deps = tp_xrealloc(r->deps, r->adeps * sizeof(*r->deps));
 	}
-	r->deps[dep].suite = u;
-	r->deps[dep].account = a;
-	r->deps[dep].start = r->now;
-	r->ndeps = dep + 1;
-	r->out->deployments++;
+	memset(&r->deps[r->ndeps], 0, sizeof(*r->deps));
+	return &r->deps[r->ndeps++];
 }
 
-/* Count what a finished deployment did; 1 when every stack is there. */
-static int tally(run *r, size_t dep)
+/* Deploy suite u's stacks on account a, and what the scheduler would add to them. */
+static void submit(run *r, size_t u, size_t a)
 {
+	tp_stack_ref *extra = tp_xcalloc(r->w->nstacks + 1, sizeof(*extra));
+	tp_deploy_request q;
+	size_t nextra = 0;
+	dep_rt *d = new_dep(r);
+
+	if (!r->o.no_extras)
+		SCHED(r, nextra = tp_sched_extra_stacks(r->s, (int)a, extra, r->w->nstacks));
+	d->suite = u;
+	d->account = a;
+	d->start = r->now;
+	build_specs(r, d, extra, nextra);
+	free(extra);
+	if (r->o.timeline) {
+		r->suites[u].need_own = chain(r, d->stacks, d->nown, a);
+		r->suites[u].need_all = chain(r, d->stacks, d->n, a);
+	}
+	memset(&q, 0, sizeof(q));
+	q.stacks = d->specs;
+	q.nstacks = d->n;
+	q.account = sim_cloud_account(r->c, a);
+	q.sm = r->sm[a];
+	if (tp_deploy_engine_submit(r->e, &q, r->now) != r->ndeps - 1)
+		abort();           /* the engine numbers deployments from 0, as submitted */
+	r->out->deployments++;
+	r->out->extra_stacks += (int)(d->n - d->nown);
+}
+
+/*
+ * Count what a finished deployment did and note the stacks now there; 1
+ * when every stack of the suite is (a failed extra only costs itself).
+ */
+static int tally(run *r, size_t dep, tp_stack_ref *landed, size_t *nlanded)
+{
+	dep_rt *d = &r->deps[dep];
 	size_t i, n = tp_deploy_engine_stack_count(r->e, dep);
 	int ok = 1;
 
+	*nlanded = 0;
 	for (i = 0; i < n; i++) {
 		const tp_deploy_stack_result *res = tp_deploy_engine_result(r->e, dep, i);
+		const sim_stack *st = &r->w->stacks[d->stacks[i]];
+		int there = 0;
 
 		r->out->sm_calls += res->calls;
 		switch (res->outcome) {
-		case TP_DEPLOY_CREATED: r->out->created++; break;
-		case TP_DEPLOY_UPDATED: r->out->updated++; break;
+		case TP_DEPLOY_CREATED: r->out->created++; there = 1; break;
+		case TP_DEPLOY_UPDATED: r->out->updated++; there = 1; break;
 		case TP_DEPLOY_SKIPPED:
 			r->out->skipped++;
 			r->out->sm_calls_skipped += res->calls;
+			there = 1;
 			break;
-		case TP_DEPLOY_BLOCKED: r->out->blocked++; ok = 0; break;
+		case TP_DEPLOY_BLOCKED: r->out->blocked++; break;
 		default:
 			r->out->failed_stacks++;
 			r->out->throttle_failed += tp_streq(res->aws_code, "Throttling");
-			ok = 0;
 			break;
 		}
+		if (!there) {
+			ok &= i >= d->nown;
+			continue;
+		}
+		r->accts[d->account].known[d->stacks[i]] = st->hash;
+		landed[*nlanded].name = st->name;
+		landed[(*nlanded)++].hash = st->hash;
 	}
 	return ok;
+}
+
+/* One attempt's line of --timeline: account, suite, attempt, RUN, test start (-1: none), end, result. */
+static void timeline(run *r, size_t u, int64_t test_at, int result)
+{
+	tp_sched_suite_state st;
+
+	if (!r->o.timeline)
+		return;
+	tp_sched_suite_get(r->s, (int)u, &st);
+	fprintf(r->o.timeline, "%s\t%s\t%llu\t%s\t%d\t%zu\t%d\t%lld\t%lld\t%lld\t%d\t%lld\t%zu"
+		"\t%lld\t%lld\n",
+		r->w->sc.label, r->w->sc.warm ? "warm" : "cold", (unsigned long long)r->w->sc.seed,
+		sim_policy_name(r->o.policy), st.account, u, st.attempts,
+		(long long)r->suites[u].run_at, (long long)test_at, (long long)r->now, result,
+		(long long)r->w->suites[u].run_ms[0], r->w->suites[u].nstacks,
+		(long long)r->suites[u].need_own, (long long)r->suites[u].need_all);
 }
 
 static void deployment_done(run *r, size_t dep)
 {
 	const dep_rt *d = &r->deps[dep];
-	const sim_suite *su = &r->w->suites[d->suite];
-	size_t i;
+	tp_stack_ref *landed = tp_xcalloc(d->n + 1, sizeof(*landed));
+	size_t nlanded;
+	int ok = tally(r, dep, landed, &nlanded);
 
 	r->out->deploy_wait_ms += r->now - d->start;
-	if (!tally(r, dep)) {
+	if (nlanded)
+		SCHED(r, tp_sched_stacks_deployed(r->s, (int)d->account, landed, nlanded));
+	free(landed);
+	r->sched_dirty = 1;
+	if (!ok) {
 		r->out->errors++;
+		timeline(r, d->suite, -1, TP_SCHED_ERROR);
 		SCHED(r, tp_sched_suite_done(r->s, (int)d->suite, TP_SCHED_ERROR));
-		r->sched_dirty = 1;
 		return;
 	}
-	for (i = 0; i < su->nstacks; i++)
-		r->accts[d->account].known[su->stacks[i]] = r->w->stacks[su->stacks[i]].hash;
-	SCHED(r, tp_sched_stacks_deployed(r->s, (int)d->account, r->suites[d->suite].refs,
-					  su->nstacks));
-	r->sched_dirty = 1;
 	start_test(r, d->suite);
 }
 
@@ -361,6 +478,8 @@ static void act(run *r, const tp_sched_action *a)
 		break;
 	case TP_SCHED_RUN:
 		r->out->attempts++;
+		r->suites[a->suite].run_at = r->now;
+		r->suites[a->suite].need_own = r->suites[a->suite].need_all = 0;
 		if (all_known(r, (size_t)a->suite, (size_t)a->account)) {
 			r->out->no_deploy++;
 			start_test(r, (size_t)a->suite);
@@ -413,6 +532,7 @@ static void dispatch(run *r, const sim_event *ev)
 		free(c);
 		break;
 	case EV_TEST_DONE:
+		timeline(r, ev->a, r->suites[ev->a].test_at, (int)ev->b);
 		SCHED(r, tp_sched_suite_done(r->s, (int)ev->a, (tp_sched_result)ev->b));
 		r->sched_dirty = 1;
 		break;
@@ -438,6 +558,7 @@ static void setup_sched(run *r)
 	so.ctx = r;
 	so.policy = r->o.policy;
 	so.stack_depends_on = depends_on;
+	so.deploy_extras = !r->o.no_extras;
 	r->dep_names = tp_xcalloc(w->nstacks * SIM_MAX_DEPS, sizeof(char *));
 	for (i = 0; i < w->nstacks; i++)
 		for (k = 0; k < w->stacks[i].ndeps; k++)
@@ -577,8 +698,11 @@ static void teardown(run *r)
 	}
 	for (u = 0; u < r->w->nsuites; u++) {
 		free(r->suites[u].refs);
-		free(r->suites[u].specs);
-		free(r->suites[u].deps);
+	}
+	for (u = 0; u < r->ndeps; u++) {
+		free(r->deps[u].stacks);
+		free(r->deps[u].specs);
+		free(r->deps[u].depidx);
 	}
 	free(r->accts);
 	free(r->suites);

@@ -112,9 +112,14 @@ typedef struct tp_sched_opts {
 	 * another (the sum).
 	 */
 	size_t (*stack_depends_on)(void *ctx, const char *stack, const char *const **deps);
+	/*
+	 * The driver deploys tp_sched_extra_stacks along with each suite's
+	 * stacks, so the scheduler may count on them being there afterwards.
+	 */
+	int deploy_extras;
 } tp_sched_opts;
 
-#define TP_SCHED_OPTS_INIT { 1, 0, NULL, NULL, NULL, TP_SCHED_POLICY_AFFINITY, NULL }
+#define TP_SCHED_OPTS_INIT { 1, 0, NULL, NULL, NULL, TP_SCHED_POLICY_AFFINITY, NULL, 0 }
 
 typedef enum tp_sched_kind {
 	TP_SCHED_IDLE = 0,  /* nothing to do until the next event */
@@ -175,6 +180,25 @@ int tp_sched_next(tp_sched *s, tp_sched_action *out);
  * the best-scoring free account. 0 under the baseline policies.
  */
 int64_t tp_sched_lease_score(const tp_sched *s, const tp_stack_ref *stacks, size_t n);
+
+/*
+ * Stacks worth deploying on `account` in the same deployment as the suite
+ * of the RUN just returned for it, beyond the suite's own (optional: a
+ * driver that deploys only the suite's stacks loses nothing but what they
+ * would save). They are stacks that pending suites need and the account
+ * lacks (or holds at another hash) whose depends_on chain, deployed
+ * alongside the suite's own stacks, should end before those do: the suite
+ * waits no longer, and later suites find them there. In topological order
+ * (dependencies first); each one's dependencies are among the suite's
+ * stacks, the earlier extras, or already on the account. Fills
+ * out[0..n), n <= cap, with strings valid until tp_sched_free; returns n.
+ * 0 under the baseline policies, without stack_depends_on (deploys then
+ * cost a sum: nothing rides free), when the suite needs no deploy there,
+ * or when `account` runs nothing. Report what landed with
+ * tp_sched_stacks_deployed as usual; a failed extra need not fail the
+ * suite (none of its stacks depends on one).
+ */
+size_t tp_sched_extra_stacks(tp_sched *s, int account, tp_stack_ref *out, size_t cap);
 
 /* ---- results ----------------------------------------------------------- */
 

@@ -28,7 +28,7 @@ static sim_scenario small(int warm, uint64_t seed)
 
 static void run_policy(sim_run_result *out, const sim_workload *w, tp_sched_policy p)
 {
-	sim_run_opts o = { p, w->sc.naccounts * w->sc.nstacks, -1, SIM_CLOUD_OPTS_INIT, 0 };
+	sim_run_opts o = { p, w->sc.naccounts * w->sc.nstacks, -1, SIM_CLOUD_OPTS_INIT, 0, NULL, 0 };
 
 	sim_run(out, w, &o);
 }
