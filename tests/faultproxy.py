@@ -41,8 +41,9 @@ header or X-Amz-Credential), and the Content-Type of a form-encoded query.
 
 Control (not forwarded, never faulted; a bucket cannot be named "__faults"):
   GET  /__faults      the counters and the rates, as JSON
-  POST /__faults      a JSON object of new rates ({"throttle": 0, ...}) and/or
-                      {"reset_counters": true}; answers like GET
+  POST /__faults      a JSON object of new rates ({"throttle": 0, ...}), a new
+                      "seed" (restarts the draws), {"reset_counters": true};
+                      answers like GET
 On SIGTERM/SIGINT the proxy writes the counters to --stats-file (if given)
 and to stderr, and exits 0. It exits by itself when its parent process
 goes away, so a crashed test never leaves it behind.
@@ -123,6 +124,9 @@ class Config:
             raise ValueError("throttle + error + reset + truncate exceed 1")
         for k, v in new.items():
             setattr(self, k, v)
+        if "seed" in obj:
+            self.seed = int(obj["seed"])
+            self.rng = random.Random(self.seed)
 
 
 # ---- requests -------------------------------------------------------------

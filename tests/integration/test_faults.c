@@ -51,7 +51,7 @@ static const char *const run_mix[] = { "--throttle", "0.20", "--error", "0.05", 
 				       "--slow", "0.02", "--slow-ms", "100-600", "--seed", "7", NULL };
 static const char run_mix_json[] =
 	"{\"throttle\": 0.20, \"error\": 0.05, \"reset\": 0.02, \"truncate\": 0, \"slow\": 0.02,"
-	" \"reset_counters\": true}";
+	" \"seed\": 7, \"reset_counters\": true}";
 
 static tp_local *moto;
 static tp_faultproxy proxy;
@@ -325,6 +325,57 @@ static void test_faults__every_protocol(void **state)
 	free(script);
 	tp_aws_client_free(one);
 	tp_aws_client_free(many);
+}
+
+/* ---- the retry bucket under the run's mix -------------------------------------- */
+
+/*
+ * One long-lived client (as the deployer keeps per account) through the
+ * run's mix for 600 calls: does its retry bucket (500 tokens, 5 a retry, 1
+ * back per success, the retry's 5 back when a retried call succeeds) run
+ * dry and stop retrying? At 27 % faults a call's expected balance is
+ * +0.73 for first-try successes, 0 for successes after one retry, -5 per
+ * further retry: about +0.23 tokens a call (break-even near 31 % faults),
+ * so the bucket stays near full. Calls that end in an error that is not
+ * retried (NotFound, a failed condition) pay for their retries and get
+ * nothing back; a client making mostly those could drain, as an SDK's
+ * would.
+ */
+static void test_faults__retry_bucket_holds(void **state)
+{
+	tp_retry_bucket *bucket = tp_retry_bucket_new(0);
+	tp_aws_client_opts o = TP_AWS_CLIENT_OPTS_INIT;
+	tp_aws_client *c = NULL;
+	tp_aws_stats st;
+	tp_identity id;
+	int i, low = 500;
+
+	(void)state;
+	o.region = "us-east-1";
+	o.endpoint_url = proxy.url;
+	o.creds = tp_local_creds(moto);
+	o.max_attempts = 10;
+	o.retry_base_ms = 2;
+	o.retry_cap_ms = 20;
+	o.bucket = bucket;
+	assert_int_equal(tp_aws_client_new(&c, &o), 0);
+	set_rates(run_mix_json);
+	for (i = 0; i < 600; i++) {
+		if (tp_sts_get_caller_identity(c, &id) < 0)
+			fail_msg("call %d: %s", i, tp_error_last()->msg);
+		if (tp_retry_bucket_level(bucket) < low)
+			low = tp_retry_bucket_level(bucket);
+	}
+	tp_aws_client_stats(c, &st);
+	print_message("600 calls, %llu retries (%llu throttled, %llu transient); retry bucket: lowest "
+		      "%d of 500, last %d\n", (unsigned long long)st.retries,
+		      (unsigned long long)st.throttled, (unsigned long long)st.transient, low,
+		      tp_retry_bucket_level(bucket));
+	assert_true(st.retries > 100);
+	assert_int_equal(st.quota_refused, 0);
+	assert_true(low > 400);
+	tp_aws_client_free(c);
+	tp_retry_bucket_free(bucket);
 }
 
 /* ---- the example project through the faults ------------------------------------ */
@@ -625,6 +676,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_faults__every_protocol),
+		cmocka_unit_test(test_faults__retry_bucket_holds),
 		cmocka_unit_test(test_faults__full_run_of_the_example),
 		cmocka_unit_test(test_faults__sweep),
 		cmocka_unit_test(test_faults__dead_endpoint),
