@@ -642,6 +642,7 @@ static void test_faults__dead_endpoint(void **state)
 	free(p);
 	url = tp_xasprintf("http://127.0.0.1:%d", dead_port());
 	env[0] = tp_xasprintf("AWS_ENDPOINT_URL=%s", url);
+	free(env[7]);
 	env[7] = tp_xstrdup("AWS_MAX_ATTEMPTS=");         /* the default: 3 */
 	st = status(dir);
 	before = json_dumps(json_object_get(st, "accounts"), JSON_SORT_KEYS);
