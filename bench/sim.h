@@ -229,6 +229,8 @@ sim_flow *sim_flow_new(size_t ngroups, size_t naccounts, const int64_t *need);
 void sim_flow_free(sim_flow *f);
 /* E'(M) for these test times per group (sim_bound.c). */
 int64_t sim_flow_waits(sim_flow *f, const int64_t *supply, int64_t m_ms);
+/* The tau its integral covers at most: E'(M) does not grow with M past it. */
+int64_t sim_flow_range(const sim_flow *f);
 
 /*
  * D(i) per suite and c(a) per pool account, ascending, and the suites'

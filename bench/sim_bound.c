@@ -26,7 +26,7 @@
  *         (its first test cannot start before D(i); a retry starts after
  *         the run before it ends);
  *   B = the smallest M for which some k <= m has
- *         W + max(S(k), E(M)) <= k * M, where
+ *         W + max(S(k), E(M), E'(M)) <= k * M, where
  *         S(k) = the sum of the k smallest c(a) over the pool, and
  *         E(M) = the integral over tau in [0, M) of
  *                ceil(W(tau) / (M - tau)),  W(tau) = sum of T(i) over the
@@ -44,6 +44,32 @@
  *         in all, at most m are busy at once and k = m applies. B is the
  *         least M passing, found by bisection; E is summed over 1 s steps,
  *         each step taking the least its integrand can be within the step);
+ *         E'(M) = the integral over tau in [0, M) of
+ *                ceil((W - F(tau, M)) / (M - tau)), where F(tau, M) is the
+ *                maximum flow from the suites (each supplying T(i)) through
+ *                the pairs (i, a) with need(i, a) < tau to the pool
+ *                accounts (each taking at most M - c(a))
+ *         (the placement term, bench/sim_flow.c. Proof: let Y be the
+ *         accounts with wait(a) < tau. A test run of suite i on account a
+ *         needs need(i, a) <= wait(a) (as above), so every run on Y uses a
+ *         pair with need(i, a) < tau, and account a holds at most
+ *         M - wait(a) <= M - c(a) of tests. Whatever Y is, the test time
+ *         on Y is a flow in that network (split among accounts, and from
+ *         every pool account: a relaxation, so at most its maximum
+ *         F(tau, M)), and the rest, W - F(tau, M) or more, runs on
+ *         accounts with wait(a) >= tau, at most M - tau each: at least
+ *         (W - F) / (M - tau) of them. Integrating #{a : wait(a) >= tau}
+ *         as for E gives sum of wait(a) >= E'(M). F only grows with tau,
+ *         so each 10 s step takes F at its end and M - tau at its start.
+ *         E' is E where every suite could run on any account with its
+ *         stacks; on a warm pool it also counts that the accounts holding
+ *         a suite's stacks have only M each: F = W - W(tau) when
+ *         capacity never binds. The integral stops at the largest
+ *         need(i, a) (a step past it): leaving the rest out only lowers
+ *         it, and over that fixed range each integrand only falls as M
+ *         grows, so passing is monotone in M past it (the search starts
+ *         from the B without E', which passes no later). B is found to
+ *         within 1 s and rounded down);
  *   LB = max(A, B).
  *
  * It leaves out, so it stays a lower bound: polling delays, throttling,
@@ -296,7 +322,9 @@ void sim_bound_compute(sim_bound *out, const sim_workload *w, const sim_needs *n
 			supply[n->group_of[i]] += by_t[i];
 		out->plain_ms = smallest_m(&in, 0, 1);
 		in.flow = n->flow;
-		out->work_ms = smallest_m(&in, out->plain_ms - 1, 1000);
+		out->work_ms = out->plain_ms;
+		if (out->plain_ms > sim_flow_range(n->flow))   /* where passing is monotone */
+			out->work_ms = smallest_m(&in, out->plain_ms - 1, 1000);
 		free(supply);
 	}
 	out->lb_ms = out->chain_ms > out->work_ms ? out->chain_ms : out->work_ms;

@@ -85,6 +85,11 @@ sim_flow *sim_flow_new(size_t ngroups, size_t naccounts, const int64_t *need)
 	return f;
 }
 
+int64_t sim_flow_range(const sim_flow *f)
+{
+	return f->npairs ? f->pairs[f->npairs - 1].need + STEP_MS : 0;
+}
+
 void sim_flow_free(sim_flow *f)
 {
 	if (!f)
@@ -195,11 +200,12 @@ int64_t sim_flow_waits(sim_flow *f, const int64_t *supply, int64_t m_ms)
 	for (i = 0; i < f->na; i++)
 		if (m_ms > f->least[i])
 			add_edge(f, 1 + (int)(f->ng + i), sink, m_ms - f->least[i]);
-	for (tau = 0; tau + STEP_MS <= m_ms; tau += STEP_MS) {
+	for (tau = 0; tau + STEP_MS <= m_ms && p < f->npairs; tau += STEP_MS) {
 		int64_t left;
 
 		/* the interval [tau, tau + STEP): F at its end, M - tau at its start (the least
-		 * the integrand can be within it) */
+		 * the integrand can be within it); it stops with the step that adds the last
+		 * pair (leaving the rest out only lowers the sum, and keeps its range fixed) */
 		for (; p < f->npairs && f->pairs[p].need < tau + STEP_MS; p++)
 			if (supply[f->pairs[p].g] > 0)
 				add_edge(f, 1 + f->pairs[p].g, 1 + (int)f->ng + f->pairs[p].a, INF_CAP);

@@ -26,10 +26,13 @@ void sim_report_legend(void)
 	       "  D(i) = min over the pool of need(i,a); c(a) = min over suites of need(i,a); T(i) = "
 	       "suite i's test runs executed; W = sum T(i);\n"
 	       "  A = max over suites of D(i) + T(i);\n"
-	       "  B = least M with W + max(S(k), E(M)) <= k*M for some k <= -j, S(k) = sum of the k "
+	       "  B = least M with W + max(S(k), E(M), E'(M)) <= k*M for some k <= -j, S(k) = sum of the k "
 	       "smallest c(a), E(M) = integral over tau in [0,M) of ceil(W(tau)/(M-tau)),\n"
 	       "      W(tau) = sum of T(i) with D(i) >= tau (accounts that wait tau for deploys have "
 	       "M-tau left for tests);\n"
+	       "      E'(M) = the same with W - F(tau,M) for W(tau), F = the most test time accounts "
+	       "waiting < tau can hold (a max flow over the pairs with need(i,a) < tau, M - c(a) an "
+	       "account);\n"
 	       "  LB = max(A, B), the least over the scenario's runs.\n"
 	       "columns: test / deploy = suite time and time waiting for deploys summed over attempts; "
 	       "deps = deployments; crea/upd/skip/fail/rec = stacks created, updated, found at their "
@@ -61,16 +64,18 @@ static double ratio(int64_t a, int64_t b)
 static void header(const sim_scenario_result *r)
 {
 	const sim_workload *w = r->w;
-	char lb[32], a[32], b[32];
+	char lb[32], a[32], b[32], plain[32];
 
 	sim_format_ms(lb, sizeof(lb), r->bound.lb_ms);
 	sim_format_ms(a, sizeof(a), r->bound.chain_ms);
 	sim_format_ms(b, sizeof(b), r->bound.work_ms);
+	sim_format_ms(plain, sizeof(plain), r->bound.plain_ms);
 	printf("\n== %s: %zu suites / %d accounts / %zu stacks, %s pool (seed %llu; pool of %zu "
 	       "accounts) ==\n", w->sc.label, w->nsuites, w->sc.naccounts, w->nstacks,
 	       w->sc.warm ? "warm" : "cold", (unsigned long long)w->sc.seed, w->npool);
-	printf("lower bound %s = max(A longest suite chain %s [%s], B work over accounts %s)\n", lb,
-	       a, r->bound.chain_suite >= 0 ? w->suites[r->bound.chain_suite].name : "-", b);
+	printf("lower bound %s = max(A longest suite chain %s [%s], B work over accounts %s; "
+	       "%s without the placement term E')\n", lb, a,
+	       r->bound.chain_suite >= 0 ? w->suites[r->bound.chain_suite].name : "-", b, plain);
 	printf("%-22s %10s %6s %10s %10s %6s %5s %5s %5s %5s %4s %8s %8s %7s %6s %6s\n", "policy",
 	       "makespan", "/LB", "test", "deploy", "deps", "crea", "upd", "skip", "fail", "rec",
 	       "sm-calls", "requests", "thrott", "cpu-s", "sched");
@@ -132,8 +137,9 @@ void sim_report_scenario(const sim_scenario_result *r)
 		printf("  per account (longest+affinity): tests %s, waiting for deploys %s, idle %s\n", t, d, idle);
 	}
 	printf("  suites: %d passed, %d failed, %d flaky; attempts %d (%d ERROR from failed deploys), "
-	       "%d without any deploy; %d accounts used\n", aff->passed, aff->failed, aff->flaky,
-	       aff->attempts, aff->errors, aff->no_deploy, aff->accounts_used);
+	       "%d without any deploy; %d accounts used; %d stacks deployed beyond their suites' "
+	       "(tp_sched_extra_stacks)\n", aff->passed, aff->failed, aff->flaky, aff->attempts,
+	       aff->errors, aff->no_deploy, aff->accounts_used, aff->extra_stacks);
 	printf("  CPU: %.2f s for the three policies' runs (%.2f s the largest), of which scheduler "
 	       "%.3f s\n", cpu,
 	       fmax(fmax(r->runs[0].cpu_s, r->runs[1].cpu_s), r->runs[2].cpu_s),

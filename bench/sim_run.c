@@ -38,7 +38,7 @@
 #define CLIENT_RETRY_BASE_MS 1000      /* aws/client.c */
 #define CLIENT_RETRY_CAP_MS 20000
 
-enum { EV_CALL = 1, EV_CALL_DONE, EV_TEST_DONE, EV_WAKE };
+enum { EV_CALL = 1, EV_CALL_DONE, EV_TEST_DONE, EV_WAKE, EV_SCHED_WAKE };
 
 typedef struct call {
 	tp_deploy_job job;
@@ -79,6 +79,7 @@ typedef struct run {
 	sim_heap h;
 	sim_rng rng;
 	int64_t now, wake_at;
+	int64_t sched_wake_at;             /* the pending EV_SCHED_WAKE, INT64_MAX none */
 	acct_rt *accts;
 	suite_rt *suites;
 	dep_rt *deps;
@@ -516,6 +517,15 @@ static void pump_sched(run *r)
 		}
 		pump_engine(r);   /* submitted deployments start; finished ones dirty the scheduler */
 	}
+	if (!r->done) {
+		int64_t wake;
+
+		SCHED(r, wake = tp_sched_wake_at(r->s));
+		if (wake != INT64_MAX && wake < r->sched_wake_at) {
+			r->sched_wake_at = wake > r->now ? wake : r->now + 1;
+			sim_heap_push(&r->h, r->sched_wake_at, EV_SCHED_WAKE, 0, 0, NULL);
+		}
+	}
 }
 
 static void dispatch(run *r, const sim_event *ev)
@@ -539,6 +549,12 @@ static void dispatch(run *r, const sim_event *ev)
 	case EV_WAKE:
 		if (ev->at == r->wake_at)
 			r->wake_at = INT64_MAX;
+	r->sched_wake_at = INT64_MAX;
+		break;
+	case EV_SCHED_WAKE:
+		if (ev->at == r->sched_wake_at)
+			r->sched_wake_at = INT64_MAX;
+		r->sched_dirty = 1;
 		break;
 	}
 }
@@ -616,6 +632,7 @@ static void setup(run *r, const sim_workload *w, const sim_run_opts *o, sim_run_
 	r->o = *o;
 	r->out = out;
 	r->wake_at = INT64_MAX;
+	r->sched_wake_at = INT64_MAX;
 	sim_rng_seed(&r->rng, sim_seed_mix(w->sc.seed, 100 + (uint64_t)o->policy));
 	r->c = sim_cloud_new(w, &o->cloud, sim_seed_mix(w->sc.seed, 200 + (uint64_t)o->policy));
 	eo.max_active = o->engine_max_active;

@@ -14,6 +14,10 @@
  * are recomputed. For tp_sched_lease_score every (stack, hash) counts the
  * pending suites that need it, so scoring an account is one pass over its
  * stacks rather than over every group.
+ *
+ * The plans an idle account follows are in sched_plan.c, what a deploy
+ * carries beyond its suite's stacks in sched_extra.c; the state they share
+ * is in sched_internal.h.
  */
 #include "runner/sched.h"
 
@@ -21,128 +25,11 @@
 #include <string.h>
 
 #include "aws/util.h"
+#include "runner/sched_internal.h"
 
 #define DEFAULT_STACK_MS 60000
 #define DEFAULT_SUITE_MS 300000
 #define WARM_SHARE 10            /* warm_value's discount: 1 / WARM_SHARE */
-#define NO_COST (-1)
-#define EXTRA_SHARE 90           /* extras end within this % of the suite's own deploy */
-#define BROAD_SHARE 50           /* a broad deploy may cost this % of the later ones it saves */
-#define REPLAN_SHARE 50          /* the run plan is made again after this % of a wave of starts */
-
-/* ---- interned stacks ------------------------------------------------------ */
-
-typedef struct stk {
-	char *name;
-	int64_t ms;                  /* deploy time; -1 until first asked */
-	int *deps;                   /* sids of its depends_on (when the driver tells) */
-	size_t ndeps;
-	int rank;                    /* 0 for a root, else 1 + its deepest dependency's */
-	int resolving;               /* guards against a depends_on cycle */
-	char **hashes;               /* hid -> hash */
-	int *waiting;                /* hid -> pending suites that need the stack at it */
-	size_t nhashes;
-	int *groups;                 /* groups that hold the stack */
-	size_t ngroups, agroups;
-} stk;
-
-typedef struct member {
-	int sid, hid;
-	size_t dep0, ndeps;          /* its dependencies in the group: depidx[dep0..] */
-} member;
-
-typedef struct group {
-	member *m;                   /* by (rank, sid): dependencies first */
-	size_t n;
-	size_t *depidx;
-	uint64_t key;
-	int *suites;                 /* in the policy's order */
-	size_t ns, alloc;
-	size_t head;                 /* suites[0..head) are all taken */
-	int npending;
-	int active;                  /* position in the active list, -1 when none pending */
-	int64_t best;                /* the least deploy time it needs on any leased account */
-	int best_valid;              /* best is up to date */
-} group;
-
-typedef struct suite {
-	char *name;
-	int64_t expected;
-	int64_t key;                 /* the length it is ordered by (see build_groups) */
-	int unknown;                 /* no history: expected is the others' mean */
-	int group, pos;
-	int retries, attempts;
-	int taken;                   /* started or final: not in the pending pool */
-	int running, final, had_failure, flaky;
-	int retryable;               /* running, and a failure would bring it back */
-	tp_sched_result result;
-	int account;
-	int64_t started, ended;
-	int *failed_on;
-	size_t nfailed_on;
-} suite;
-
-typedef struct account {
-	int handle;
-	int busy;                    /* suite index, or -1 */
-	int64_t free_at;             /* busy: when its suite should end */
-	int planned;                 /* endgame: the suite the plan gives it next, or -1 */
-	int *have;                   /* sid -> hid deployed there, -1 none */
-	size_t nhave;
-	int64_t *cost;               /* per group, NO_COST when not computed */
-	size_t ncost;
-	int *queue;                  /* the run plan: the suites it runs next, in order */
-	int64_t *qcost;              /* the deploy the plan expects before each */
-	size_t nqueue, aqueue, qhead;
-} account;
-
-typedef struct name_map {
-	int *slots;                  /* index + 1; 0 empty */
-	size_t cap;
-} name_map;
-
-struct tp_sched {
-	tp_sched_opts o;
-	stk *stks;
-	size_t nstks, astks;
-	name_map stack_map;          /* stack name -> sid */
-	name_map group_map;          /* group key -> gid */
-	suite *suites;
-	size_t nsuites, suites_alloc;
-	group *groups;
-	size_t ngroups, agroups;
-	int *active;                 /* gids with pending suites */
-	size_t nactive;
-	account *accts;
-	size_t naccts, accts_alloc;
-	int64_t *fin;                /* scratch for critical paths */
-	size_t nfin;
-	int *order;                  /* every suite in the policy's order (the run plan's) */
-	unsigned run_version;        /* counts what the run plan did not foresee */
-	unsigned run_planned_at;     /* the run_version the run plan was made at */
-	int plan_starts;             /* suites started since the run plan */
-	int64_t *pavail;             /* run plan scratch: per account, when free */
-	int64_t *pvers;              /* per account: pending suites it could run without a deploy */
-	int *porder;                 /* account indices by pavail */
-	int *phave;                  /* naccts x nstks: deployments as planned */
-	int64_t *pcost;              /* naccts x ngroups: deploy costs as planned */
-	size_t pacc, pgrp, pstk;     /* the scratch's dimensions */
-	int *by_rank;                /* every sid, dependencies first (extra_stacks) */
-	size_t nby_rank;             /* how many sids it holds (rebuilt when stacks are added) */
-	int64_t *xfin;               /* scratch per sid for extra_stacks */
-	int *xhid;
-	unsigned version;            /* counts events the endgame plan cannot foresee */
-	unsigned planned_at;         /* the version the plan was made at */
-	int leasing;                 /* LEASE actions not yet answered */
-	int lease_blocked;
-	int pending;                 /* suites not taken */
-	int running;
-	int running_retryable;
-	int stopped;                 /* fail-fast tripped or tp_sched_stop */
-	int started_any;
-	int done_sent;
-	int grouped;
-};
 
 /* ---- hashing and the maps -------------------------------------------------- */
 
@@ -300,7 +187,7 @@ static int intern_stack(tp_sched *s, const char *name)
 	return sid;
 }
 
-static int64_t stack_ms(tp_sched *s, int sid)
+int64_t sched_stack_ms(tp_sched *s, int sid)
 {
 	stk *k = &s->stks[sid];
 
@@ -497,6 +384,7 @@ tp_sched *tp_sched_new(const tp_sched_opts *opts)
 	if (s->o.max_accounts < 1)
 		s->o.max_accounts = 1;
 	s->planned_at = (unsigned)-1;
+	s->plan_expires = INT64_MAX;
 	s->run_planned_at = (unsigned)-1;
 	return s;
 }
@@ -641,7 +529,7 @@ static void build_groups(tp_sched *s)
 
 /* ---- accounts ------------------------------------------------------------------- */
 
-static account *find_account(tp_sched *s, int handle)
+account *sched_find_account(tp_sched *s, int handle)
 {
 	size_t i;
 
@@ -651,7 +539,7 @@ static account *find_account(tp_sched *s, int handle)
 	return NULL;
 }
 
-static int have(const account *a, int sid)
+int sched_have(const account *a, int sid)
 {
 	return (size_t)sid < a->nhave ? a->have[sid] : -1;
 }
@@ -693,8 +581,6 @@ static void set_have(tp_sched *s, account *a, int sid, int hid)
 	a->have[sid] = hid;
 }
 
-static int64_t group_cost(tp_sched *s, account *a, int gi);
-static size_t extra_set(tp_sched *s, const int *hv, size_t nhv, int gi, int *out);
 
 /* Account a's stacks grew: the groups holding stack sid may be cheapest there now. */
 static void lower_bests(tp_sched *s, account *a, int sid)
@@ -708,7 +594,7 @@ static void lower_bests(tp_sched *s, account *a, int sid)
 
 		if (!g->best_valid)
 			continue;
-		c = group_cost(s, a, k->groups[i]);
+		c = sched_group_cost(s, a, k->groups[i]);
 		if (c < g->best)
 			g->best = c;
 	}
@@ -749,7 +635,7 @@ void tp_sched_account_leased(tp_sched *s, int handle, const tp_stack_ref *stacks
 
 		if (!g->best_valid)
 			continue;
-		c = group_cost(s, a, (int)i);
+		c = sched_group_cost(s, a, (int)i);
 		if (c < g->best)
 			g->best = c;
 	}
@@ -769,7 +655,7 @@ void tp_sched_lease_retry(tp_sched *s)
 
 void tp_sched_stacks_deployed(tp_sched *s, int handle, const tp_stack_ref *stacks, size_t n)
 {
-	account *a = find_account(s, handle);
+	account *a = sched_find_account(s, handle);
 	size_t i;
 
 	if (!a)
@@ -806,7 +692,7 @@ static void release_account(tp_sched *s, account *a)
  * already there at the right hash counting 0 (without depends_on from the
  * driver, every stack is its own chain and they add up).
  */
-static int64_t chain_cost(tp_sched *s, const int *hv, size_t nhv, int gi)
+int64_t sched_chain_cost(tp_sched *s, const int *hv, size_t nhv, int gi)
 {
 	const group *g = &s->groups[gi];
 	int64_t longest = 0, sum = 0;
@@ -818,7 +704,7 @@ static int64_t chain_cost(tp_sched *s, const int *hv, size_t nhv, int gi)
 	}
 	for (i = 0; i < g->n; i++) {
 		int sid = g->m[i].sid;
-		int64_t own = (size_t)sid < nhv && hv[sid] == g->m[i].hid ? 0 : stack_ms(s, sid);
+		int64_t own = (size_t)sid < nhv && hv[sid] == g->m[i].hid ? 0 : sched_stack_ms(s, sid);
 		int64_t ready = 0;
 
 		for (k = 0; k < g->m[i].ndeps; k++)
@@ -833,7 +719,7 @@ static int64_t chain_cost(tp_sched *s, const int *hv, size_t nhv, int gi)
 }
 
 /* The deploy time group gi needs on account a (cached per account and group). */
-static int64_t group_cost(tp_sched *s, account *a, int gi)
+int64_t sched_group_cost(tp_sched *s, account *a, int gi)
 {
 	size_t i;
 
@@ -844,13 +730,13 @@ static int64_t group_cost(tp_sched *s, account *a, int gi)
 		a->ncost = s->ngroups;
 	}
 	if (a->cost[gi] == NO_COST)
-		a->cost[gi] = chain_cost(s, a->have, a->nhave, gi);
+		a->cost[gi] = sched_chain_cost(s, a->have, a->nhave, gi);
 	return a->cost[gi];
 }
 
 /* ---- results ---------------------------------------------------------------------- */
 
-static int64_t now(const tp_sched *s)
+int64_t sched_now(const tp_sched *s)
 {
 	return s->o.now_ms ? s->o.now_ms(s->o.ctx) : 0;
 }
@@ -888,7 +774,7 @@ static void requeue(tp_sched *s, suite *u)
 void tp_sched_suite_done(tp_sched *s, int idx, tp_sched_result r)
 {
 	suite *u = &s->suites[idx];
-	account *a = find_account(s, u->account);
+	account *a = sched_find_account(s, u->account);
 
 	if (!u->running)
 		return;
@@ -897,7 +783,7 @@ void tp_sched_suite_done(tp_sched *s, int idx, tp_sched_result r)
 	s->running--;
 	s->running_retryable -= u->retryable;
 	u->retryable = 0;
-	u->ended = now(s);
+	u->ended = sched_now(s);
 	if (a)
 		a->busy = -1;
 	if (r == TP_SCHED_PASSED) {
@@ -927,7 +813,7 @@ void tp_sched_stop(tp_sched *s)
 
 /* ---- choosing ------------------------------------------------------------------------ */
 
-static int failed_on(const suite *u, int handle)
+int sched_failed_on(const suite *u, int handle)
 {
 	size_t i;
 
@@ -946,7 +832,7 @@ static int group_first(tp_sched *s, group *g, const account *a)
 		g->head++;
 	for (i = g->head; i < g->ns; i++) {
 		const suite *u = &s->suites[g->suites[i]];
-		if (!u->taken && (!a || !failed_on(u, a->handle)))
+		if (!u->taken && (!a || !sched_failed_on(u, a->handle)))
 			return g->suites[i];
 	}
 	return -1;
@@ -970,13 +856,13 @@ static int64_t warm_value(tp_sched *s, const account *a, int gi)
 	size_t i;
 
 	for (i = 0; i < g->n; i++)
-		if (have(a, g->m[i].sid) != g->m[i].hid)
-			saved += stack_ms(s, g->m[i].sid) * s->stks[g->m[i].sid].waiting[g->m[i].hid];
+		if (sched_have(a, g->m[i].sid) != g->m[i].hid)
+			saved += sched_stack_ms(s, g->m[i].sid) * s->stks[g->m[i].sid].waiting[g->m[i].hid];
 	return saved / WARM_SHARE / (int64_t)(s->naccts ? s->naccts : 1);
 }
 
 /* The least deploy time group gi needs on any leased account. */
-static int64_t group_best(tp_sched *s, int gi)
+int64_t sched_group_best(tp_sched *s, int gi)
 {
 	group *g = &s->groups[gi];
 	size_t i;
@@ -985,7 +871,7 @@ static int64_t group_best(tp_sched *s, int gi)
 		return g->best;
 	g->best = INT64_MAX;
 	for (i = 0; i < s->naccts; i++) {
-		int64_t c = group_cost(s, &s->accts[i], gi);
+		int64_t c = sched_group_cost(s, &s->accts[i], gi);
 		if (c < g->best)
 			g->best = c;
 	}
@@ -1013,14 +899,14 @@ static int64_t score(tp_sched *s, account *a, int gi, int u)
 	 * little for what the deploy leaves behind (warm_value).
 	 */
 	{
-		int64_t best = group_best(s, gi), here = group_cost(s, a, gi);
+		int64_t best = sched_group_best(s, gi), here = sched_group_cost(s, a, gi);
 
 		return s->suites[u].key + best - (here - best) + warm_value(s, a, gi);
 	}
 }
 
 /* The best pending suite for account a, or -1 (strict: never one that failed on a). */
-static int choose(tp_sched *s, account *a, int strict, int *gid)
+int sched_choose(tp_sched *s, account *a, int strict, int *gid)
 {
 	int64_t best_score = 0;
 	int best = -1;
@@ -1043,395 +929,10 @@ static int choose(tp_sched *s, account *a, int strict, int *gid)
 	return best;
 }
 
-/*
- * When account a should be free, as of t: idle now; busy until its suite's
- * expected end; past that, the suite runs longer than expected (durations
- * have a heavy tail, and a new suite's is a guess): as long again as half
- * the time it has run so far, at least a minute.
- */
-static int64_t free_from(const tp_sched *s, const account *a, int64_t t)
-{
-	int64_t more;
-
-	if (a->busy < 0)
-		return t;
-	if (a->free_at > t)
-		return a->free_at;
-	more = (t - s->suites[a->busy].started) / 2;
-	return t + (more > 60000 ? more : 60000);
-}
-
-/* ---- the endgame plan ------------------------------------------------------------------- */
-
-/* One active group in a plan: its pending suites in order, and where they finish soonest. */
-typedef struct pgroup {
-	int gi;
-	size_t next;                 /* index in the group's suites of the next unplanned one */
-	int64_t finish;              /* least avail + deploy over the accounts */
-	size_t acct;                 /* where; SIZE_MAX when nowhere */
-} pgroup;
-
-/* The next unplanned pending suite of p's group, or -1. */
-static int pg_next(tp_sched *s, pgroup *p)
-{
-	const group *g = &s->groups[p->gi];
-
-	while (p->next < g->ns && s->suites[g->suites[p->next]].taken)
-		p->next++;
-	return p->next < g->ns ? g->suites[p->next] : -1;
-}
-
-/* Where suite u (of p's group) could start soonest, given the accounts' availability. */
-static void pg_best(tp_sched *s, pgroup *p, int u, const int64_t *avail)
-{
-	size_t b;
-
-	p->finish = INT64_MAX;
-	p->acct = SIZE_MAX;
-	for (b = 0; b < s->naccts; b++) {
-		int64_t f;
-
-		const account *a = &s->accts[b];
-
-		if (u >= 0 && s->suites[u].nfailed_on && failed_on(&s->suites[u], a->handle))
-			continue;
-		f = avail[b] + ((size_t)p->gi < a->ncost && a->cost[p->gi] != NO_COST ?
-				a->cost[p->gi] : group_cost(s, &s->accts[b], p->gi));
-		if (f < p->finish) {
-			p->finish = f;
-			p->acct = b;
-		}
-	}
-}
-
-/*
- * Endgame (no more suites to start than accounts leased): plan every
- * pending suite onto the leased accounts, busy ones from when they should
- * be free, by Max-Min: repeatedly the suite whose earliest finish (its
- * account's free time + the deploy it needs there + its length) is latest
- * goes to the account giving that finish. An idle account then takes the
- * first suite planned for it, or waits: a busy account will run its
- * suites sooner than it could (usually: without a deploy). The plan holds
- * until something happens that it did not foresee (a suite ends, stacks
- * land, an account comes or goes).
- *
- * Suites of one group need the same deploys, so a group's soonest finish
- * is computed once and its suites are planned longest first.
- */
-/* The group whose next suite finishes latest at best (Max-Min), or NULL when none is left. */
-static pgroup *latest(tp_sched *s, pgroup *pg, size_t n, int64_t *eft)
-{
-	pgroup *pick = NULL;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		int u = pg_next(s, &pg[i]);
-		int64_t f;
-
-		if (u < 0 || pg[i].acct == SIZE_MAX)
-			continue;
-		f = pg[i].finish + s->suites[u].expected;
-		if (!pick || f > *eft) {
-			pick = &pg[i];
-			*eft = f;
-		}
-	}
-	return pick;
-}
-
-static void plan(tp_sched *s)
-{
-	int64_t t = now(s), eft = 0, *avail = tp_xcalloc(s->naccts + 1, sizeof(*avail));
-	pgroup *pg = tp_xcalloc(s->nactive + 1, sizeof(*pg)), *pick;
-	size_t i, b, n = s->nactive;
-
-	for (b = 0; b < s->naccts; b++) {
-		account *a = &s->accts[b];
-
-		avail[b] = free_from(s, a, t);
-		a->planned = -1;
-	}
-	for (i = 0; i < n; i++) {
-		pg[i].gi = s->active[i];
-		pg[i].next = s->groups[pg[i].gi].head;
-		pg_best(s, &pg[i], pg_next(s, &pg[i]), avail);
-	}
-	while ((pick = latest(s, pg, n, &eft)) != NULL) {
-		b = pick->acct;
-		if (s->accts[b].busy < 0 && s->accts[b].planned < 0)
-			s->accts[b].planned = pg_next(s, pick);
-		avail[b] = eft;
-		pick->next++;
-		for (i = 0; i < n; i++)      /* those that counted on b, and the next of pick's group */
-			if (&pg[i] == pick || pg[i].acct == b)
-				pg_best(s, &pg[i], pg_next(s, &pg[i]), avail);
-	}
-	s->planned_at = s->version;
-	free(pg);
-	free(avail);
-}
-
-#define WAIT (-2)
-
-/* ---- the run plan ------------------------------------------------------------------------- */
-
-/*
- * Before the endgame, the accounts follow a plan of the whole run: every
- * pending suite, in the policy's order (longest first), goes to the
- * account where it would finish first (earliest finish time): when that
- * account should be free (busy ones from their suite's expected end) plus
- * the deploy it would need there then (given what the plan deployed there
- * before it, extras included when the driver deploys them) plus its
- * length. So a deploy is taken only when it ends sooner than waiting for
- * an account that needs none, and when many accounts are free at once
- * (the start), each long suite goes to one that has its stacks rather than
- * to whichever asked first. An idle account runs the next suite the plan
- * gives it; the plan is made again when something it did not foresee
- * happens (an account comes or goes, a retry, an account out of planned
- * work) and every half wave of starts, since durations drift from the
- * expected ones.
- */
-static void plan_scratch(tp_sched *s)
-{
-	size_t A = s->naccts, G = s->ngroups, N = s->nstks;
-
-	if (A > s->pacc || G > s->pgrp || N > s->pstk) {
-		s->pacc = A > s->pacc ? A : s->pacc;
-		s->pgrp = G > s->pgrp ? G : s->pgrp;
-		s->pstk = N > s->pstk ? N : s->pstk;
-		s->pavail = tp_xrealloc(s->pavail, (s->pacc + 1) * sizeof(*s->pavail));
-		s->pvers = tp_xrealloc(s->pvers, (s->pacc + 1) * sizeof(*s->pvers));
-		s->porder = tp_xrealloc(s->porder, (s->pacc + 1) * sizeof(*s->porder));
-		s->phave = tp_xrealloc(s->phave, (s->pacc * s->pstk + 1) * sizeof(*s->phave));
-		s->pcost = tp_xrealloc(s->pcost, (s->pacc * s->pgrp + 1) * sizeof(*s->pcost));
-	}
-}
-
-static int64_t plan_cost(tp_sched *s, size_t b, int gi)
-{
-	int64_t *c = &s->pcost[b * s->pgrp + (size_t)gi];
-
-	if (*c == NO_COST)
-		*c = chain_cost(s, s->phave + b * s->pstk, s->nstks, gi);
-	return *c;
-}
-
-/* The plan deploys group gi (and what rides along) on account b. */
-static void plan_deploy(tp_sched *s, size_t b, int gi)
-{
-	int *hv = s->phave + b * s->pstk, *sids = NULL;
-	const group *g = &s->groups[gi];
-	size_t i, n = 0;
-
-	if (s->o.deploy_extras && s->o.stack_depends_on) {
-		sids = tp_xcalloc(s->nstks + 1, sizeof(*sids));
-		n = extra_set(s, hv, s->nstks, gi, sids);
-		for (i = 0; i < n; i++)
-			hv[sids[i]] = s->xhid[sids[i]];
-		free(sids);
-	}
-	for (i = 0; i < g->n; i++)
-		hv[g->m[i].sid] = g->m[i].hid;
-	for (i = 0; i < s->ngroups; i++)
-		s->pcost[b * s->pgrp + i] = NO_COST;
-}
-
-static void plan_reset(tp_sched *s, int64_t t)
-{
-	size_t b, i;
-
-	for (b = 0; b < s->naccts; b++) {
-		account *a = &s->accts[b];
-
-		s->pavail[b] = free_from(s, a, t);
-		s->porder[b] = (int)b;
-		for (i = 0; i < s->nstks; i++)
-			s->phave[b * s->pstk + i] = have(a, (int)i);
-		for (i = 0; i < s->ngroups; i++)
-			s->pcost[b * s->pgrp + i] = i < a->ncost ? a->cost[i] : NO_COST;
-		a->nqueue = a->qhead = 0;
-		s->pvers[b] = 0;
-		for (i = 0; i < s->nactive; i++)
-				if (plan_cost(s, b, s->active[i]) == 0)
-					s->pvers[b] += s->groups[s->active[i]].npending;
-	}
-}
-
-/* Account porder[k]'s time grew: move it right to keep porder sorted. */
-static void plan_resort(tp_sched *s, size_t k)
-{
-	int b = s->porder[k];
-
-	while (k + 1 < s->naccts && s->pavail[s->porder[k + 1]] <= s->pavail[b]) {
-		s->porder[k] = s->porder[k + 1];
-		k++;
-	}
-	s->porder[k] = b;
-}
-
-static int by_avail(const void *x, const void *y, void *ctx)
-{
-	const int64_t *av = ctx;
-	int a = *(const int *)x, b = *(const int *)y;
-
-	if (av[a] != av[b])
-		return av[a] < av[b] ? -1 : 1;
-	return a - b;
-}
-
-static void queue_push(account *a, int idx, int64_t cost)
-{
-	if (a->nqueue == a->aqueue) {
-		a->aqueue = a->aqueue ? 2 * a->aqueue : 16;
-		a->queue = tp_xrealloc(a->queue, a->aqueue * sizeof(*a->queue));
-		a->qcost = tp_xrealloc(a->qcost, a->aqueue * sizeof(*a->qcost));
-	}
-	a->qcost[a->nqueue] = cost;
-	a->queue[a->nqueue++] = idx;
-}
-
-/* Account b finishes suite u sooner (f, after a deploy c) than the best so far, or as soon with less. */
-static int plan_better(const tp_sched *s, int b, int64_t f, int64_t c, int best, int64_t best_f,
-		       int64_t best_c)
-{
-	if (best < 0 || f != best_f)
-		return best < 0 || f < best_f;
-	if (c != best_c)
-		return c < best_c;
-	return s->pvers[b] < s->pvers[best];   /* keep the accounts more suites fit */
-}
-
-/*
- * Suite idx to the account where it finishes first (ties: the least
- * deploy, then the account fewest other suites could use without one).
- * Returns 0 when no account may run it.
- */
-static int plan_place(tp_sched *s, int idx)
-{
-	const suite *u = &s->suites[idx];
-	int64_t best_f = 0, best_c = 0;
-	size_t k, at = 0;
-	int best = -1;
-
-	for (k = 0; k < s->naccts; k++) {
-		int b = s->porder[k];
-		int64_t c, f;
-
-		if (best >= 0 && s->pavail[b] + u->expected > best_f)
-			break;           /* later accounts finish no sooner */
-		if (u->nfailed_on && failed_on(u, s->accts[b].handle))
-			continue;
-		c = plan_cost(s, (size_t)b, u->group);
-		f = s->pavail[b] + c + u->expected;
-		if (plan_better(s, b, f, c, best, best_f, best_c)) {
-			best = b;
-			best_f = f;
-			best_c = c;
-			at = k;
-		}
-	}
-	if (best < 0)
-		return 0;
-	queue_push(&s->accts[best], idx, best_c);
-	s->pavail[best] = best_f;
-	plan_resort(s, at);
-	if (best_c > 0)
-		plan_deploy(s, (size_t)best, u->group);
-	return 1;
-}
-
-static int by_effective(const void *x, const void *y, void *ctx)
-{
-	const tp_sched *s = ctx;
-	const suite *a = &s->suites[*(const int *)x], *b = &s->suites[*(const int *)y];
-	int64_t ka = a->key + s->groups[a->group].best, kb = b->key + s->groups[b->group].best;
-
-	if (a->taken != b->taken)
-		return a->taken - b->taken;
-	if (ka != kb)
-		return ka > kb ? -1 : 1;
-	return *(const int *)x - *(const int *)y;
-}
-
-/*
- * The plan takes suites longest first, where a suite's length counts the
- * deploy it needs on every leased account (its group's best): a deploy
- * nobody can avoid belongs early, not in the run's last minutes.
- */
-static void plan_order(tp_sched *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->nactive; i++)
-		group_best(s, s->active[i]);
-	qsort_r(s->order, s->nsuites, sizeof(*s->order), by_effective, s);
-}
-
-static void plan_run(tp_sched *s)
-{
-	size_t i;
-
-	plan_scratch(s);
-	plan_reset(s, now(s));
-	qsort_r(s->porder, s->naccts, sizeof(*s->porder), by_avail, s->pavail);
-	plan_order(s);
-	for (i = 0; i < s->nsuites && !s->suites[s->order[i]].taken; i++)
-		plan_place(s, s->order[i]);
-	s->run_planned_at = s->run_version;
-	s->plan_starts = 0;
-}
-
-/* The next suite the run plan gives account a, or -1. */
-static int queue_next(tp_sched *s, account *a)
-{
-	while (a->qhead < a->nqueue) {
-		int idx = a->queue[a->qhead++];
-
-		if (!s->suites[idx].taken && !failed_on(&s->suites[idx], a->handle))
-			return idx;
-	}
-	return -1;
-}
-
-static int plan_stale(const tp_sched *s)
-{
-	int every = (int)s->naccts * REPLAN_SHARE / 100;
-
-	return s->run_planned_at != s->run_version || s->plan_starts >= (every > 0 ? every : 1);
-}
-
-/* Affinity's choice for idle account a before the endgame: the plan's next, or the best now. */
-static int choose_planned(tp_sched *s, account *a)
-{
-	int idx, gi;
-
-	if (plan_stale(s))
-		plan_run(s);
-	idx = queue_next(s, a);
-	if (idx < 0 && s->plan_starts > 0) {   /* ahead of the plan: plan again */
-		plan_run(s);
-		idx = queue_next(s, a);
-	}
-	return idx >= 0 ? idx : choose(s, a, 1, &gi);
-}
-
-/* Affinity's endgame choice for idle account a: a suite, -1 (none may run here) or WAIT. */
-static int choose_endgame(tp_sched *s, account *a)
-{
-	int gi = -1, u;
-
-	if (s->planned_at != s->version)
-		plan(s);
-	u = a->planned;
-	if (u >= 0 && !s->suites[u].taken && !failed_on(&s->suites[u], a->handle))
-		return u;
-	return choose(s, a, 1, &gi) < 0 ? -1 : WAIT;
-}
-
 static void start(tp_sched *s, account *a, int idx, tp_sched_action *out)
 {
 	suite *u = &s->suites[idx];
-	int64_t t = now(s);
+	int64_t t = sched_now(s);
 
 	u->taken = 1;
 	u->running = 1;
@@ -1442,7 +943,7 @@ static void start(tp_sched *s, account *a, int idx, tp_sched_action *out)
 	u->ended = 0;
 	a->busy = idx;
 	s->started_any = 1;
-	a->free_at = t + u->expected + group_cost(s, a, u->group);
+	a->free_at = t + u->expected + sched_group_cost(s, a, u->group);
 	if (a->planned != idx)
 		s->version++;    /* not what the plan had: it is stale */
 	a->planned = -1;
@@ -1488,11 +989,11 @@ static int serve_idle(tp_sched *s, account *a, int idle, tp_sched_action *out)
 		return SERVED;
 	}
 	if (s->o.policy == TP_SCHED_POLICY_AFFINITY && s->pending <= (int)s->naccts)
-		idx = choose_endgame(s, a);
+		idx = sched_choose_endgame(s, a);
 	else if (s->o.policy == TP_SCHED_POLICY_AFFINITY)
-		idx = choose_planned(s, a);
+		idx = sched_choose_planned(s, a);
 	else
-		idx = choose(s, a, 1, &gi);
+		idx = sched_choose(s, a, 1, &gi);
 	if (idx == WAIT)
 		return WAITING;
 	if (idx < 0)
@@ -1569,7 +1070,7 @@ int tp_sched_next(tp_sched *s, tp_sched_action *out)
 	/* Only retries that failed on every idle account are left, nothing can
 	 * free up and no account can be added: retry on one of them anyway. */
 	if (stuck_one && s->running == 0 && s->leasing == 0) {
-		start(s, stuck_one, choose(s, stuck_one, 0, &gi), out);
+		start(s, stuck_one, sched_choose(s, stuck_one, 0, &gi), out);
 		return 0;
 	}
 	if (!s->done_sent && s->pending == 0 && s->running == 0 && s->naccts == 0 &&
@@ -1600,226 +1101,6 @@ int64_t tp_sched_lease_score(const tp_sched *s, const tp_stack_ref *stacks, size
 				 k->waiting[hid];
 	}
 	return saved;
-}
-
-/* ---- what else a deploy can carry ------------------------------------------------------ */
-
-static int sid_by_rank(const void *a, const void *b, void *ctx)
-{
-	const tp_sched *s = ctx;
-	int x = *(const int *)a, y = *(const int *)b;
-
-	if (s->stks[x].rank != s->stks[y].rank)
-		return s->stks[x].rank - s->stks[y].rank;
-	return x - y;
-}
-
-static void rank_order(tp_sched *s)
-{
-	size_t i;
-
-	if (s->nby_rank == s->nstks)
-		return;
-	s->by_rank = tp_xrealloc(s->by_rank, (s->nstks + 1) * sizeof(*s->by_rank));
-	s->xfin = tp_xrealloc(s->xfin, (s->nstks + 1) * sizeof(*s->xfin));
-	s->xhid = tp_xrealloc(s->xhid, (s->nstks + 1) * sizeof(*s->xhid));
-	for (i = 0; i < s->nstks; i++)
-		s->by_rank[i] = (int)i;
-	qsort_r(s->by_rank, s->nstks, sizeof(*s->by_rank), sid_by_rank, s);
-	s->nby_rank = s->nstks;
-}
-
-/* The hash of sid most pending suites need, or -1 when none needs it. */
-static int wanted_hash(const tp_sched *s, int sid)
-{
-	const stk *k = &s->stks[sid];
-	int best = -1;
-	size_t h;
-
-	for (h = 0; h < k->nhashes; h++)
-		if (k->waiting[h] > 0 && (best < 0 || k->waiting[h] > k->waiting[best]))
-			best = (int)h;
-	return best;
-}
-
-static int hv_get(const int *hv, size_t nhv, int sid)
-{
-	return (size_t)sid < nhv ? hv[sid] : -1;
-}
-
-/*
- * When stack sid would be done over deployments hv if every stack missing
- * there (at the hash group g needs, else the most wanted one) were deployed
- * at once; INT64_MAX when it or a dependency is missing and wanted by
- * nobody. Dependencies' times are in s->xfin already (rank order).
- */
-static int64_t extra_finish(tp_sched *s, const int *hv, size_t nhv, const group *g, int sid)
-{
-	const stk *k = &s->stks[sid];
-	int64_t ready = 0;
-	size_t i;
-	int hid = -1;
-
-	for (i = 0; i < g->n; i++)
-		if (g->m[i].sid == sid)
-			hid = g->m[i].hid;
-	if (hid < 0)
-		hid = wanted_hash(s, sid);
-	s->xhid[sid] = hid;
-	for (i = 0; i < k->ndeps; i++)
-		if (s->xfin[k->deps[i]] > ready)
-			ready = s->xfin[k->deps[i]];
-	if (ready == INT64_MAX)
-		return INT64_MAX;
-	if (hid < 0)
-		return hv_get(hv, nhv, sid) >= 0 ? ready : INT64_MAX;
-	return ready + (hv_get(hv, nhv, sid) == hid ? 0 : stack_ms(s, sid));
-}
-
-/*
- * The stacks outside group gi worth deploying with it over deployments hv
- * (see tp_sched_extra_stacks): sids into out (room for every stack), their
- * hashes in s->xhid; returns how many.
- */
-static size_t extra_set(tp_sched *s, const int *hv, size_t nhv, int gi, int *out)
-{
-	const group *g = &s->groups[gi];
-	int64_t budget = chain_cost(s, hv, nhv, gi) * EXTRA_SHARE / 100;
-	size_t i, j, n = 0;
-
-	if (budget <= 0)
-		return 0;
-	rank_order(s);
-	for (i = 0; i < s->nstks; i++) {
-		int sid = s->by_rank[i], mine = 0;
-
-		s->xfin[sid] = extra_finish(s, hv, nhv, g, sid);
-		for (j = 0; j < g->n; j++)
-			mine |= g->m[j].sid == sid;
-		if (!mine && s->xhid[sid] >= 0 && hv_get(hv, nhv, sid) != s->xhid[sid] &&
-		    s->xfin[sid] <= budget)
-			out[n++] = sid;
-	}
-	return n;
-}
-
-/*
- * The chain of deploying group g and every stack marked in hv (hv[sid] <=
- * -2: wanted at hash -2 - hv[sid], not there) over account a's stacks.
- */
-static int64_t broad_chain(tp_sched *s, const account *a, const group *g, const int *hv)
-{
-	int64_t longest = 0;
-	size_t i, j, k;
-
-	rank_order(s);
-	for (i = 0; i < s->nstks; i++) {
-		int sid = s->by_rank[i], need = hv[sid] <= -2, hid = -2 - hv[sid];
-		int64_t ready = 0;
-
-		for (j = 0; j < g->n; j++)
-			if (g->m[j].sid == sid) {
-				need = 1;
-				hid = g->m[j].hid;
-			}
-		s->xfin[sid] = 0;
-		if (!need)
-			continue;
-		for (k = 0; k < s->stks[sid].ndeps; k++)
-			if (s->xfin[s->stks[sid].deps[k]] > ready)
-				ready = s->xfin[s->stks[sid].deps[k]];
-		s->xfin[sid] = ready + (have(a, sid) == hid ? 0 : stack_ms(s, sid));
-		if (s->xfin[sid] > longest)
-			longest = s->xfin[sid];
-	}
-	return longest;
-}
-
-/*
- * What the run plan has account a deploy after its current suite, if
- * deploying it now costs less than it will: the stacks of its planned
- * suites missing there, when deploying them with the current suite's
- * lengthens this deploy by less than the deploys the plan expects for them
- * later. Adds them (sid -> hid) to want[]; returns 1 when it did.
- */
-static int broad_set(tp_sched *s, account *a, int gi, int *want)
-{
-	const group *g = &s->groups[gi];
-	int64_t later = 0, now_cost = group_cost(s, a, gi), with;
-	size_t q, i;
-	int *hv, any = 0;
-
-	for (q = a->qhead; q < a->nqueue; q++)
-		if (!s->suites[a->queue[q]].taken)
-			later += a->qcost[q];
-	if (later <= 0)
-		return 0;
-	hv = tp_xcalloc(s->nstks + 1, sizeof(*hv));
-	for (i = 0; i < s->nstks; i++)
-		hv[i] = want[i] >= 0 ? want[i] : have(a, (int)i);
-	for (q = a->qhead; q < a->nqueue; q++) {
-		const group *h = &s->groups[s->suites[a->queue[q]].group];
-
-		if (s->suites[a->queue[q]].taken)
-			continue;
-		for (i = 0; i < h->n; i++)
-			if (want[h->m[i].sid] == -1)
-				hv[h->m[i].sid] = -2 - h->m[i].hid;   /* wanted, not there yet */
-	}
-	/* the chain of deploying g and everything marked, over what is there */
-	for (i = 0; i < s->nstks; i++)
-		if (hv[i] <= -2) {
-			any = 1;
-			break;
-		}
-	if (!any) {
-		free(hv);
-		return 0;
-	}
-	with = broad_chain(s, a, g, hv);
-	if (with - now_cost <= later * BROAD_SHARE / 100) {
-		for (i = 0; i < s->nstks; i++)
-			if (hv[i] <= -2 && want[i] == -1)
-				want[i] = -2 - hv[i];
-	} else {
-		any = 0;
-	}
-	free(hv);
-	return any;
-}
-
-size_t tp_sched_extra_stacks(tp_sched *s, int handle, tp_stack_ref *out, size_t cap)
-{
-	account *a = find_account(s, handle);
-	size_t i, n, k = 0;
-	int *sids, *want, gi;
-
-	if (!a || a->busy < 0 || s->o.policy != TP_SCHED_POLICY_AFFINITY ||
-	    !s->o.stack_depends_on)
-		return 0;
-	gi = s->suites[a->busy].group;
-	sids = tp_xcalloc(s->nstks + 1, sizeof(*sids));
-	want = tp_xcalloc(s->nstks + 1, sizeof(*want));
-	for (i = 0; i < s->nstks; i++)
-		want[i] = -1;
-	n = extra_set(s, a->have, a->nhave, gi, sids);
-	for (i = 0; i < n; i++)
-		want[sids[i]] = s->xhid[sids[i]];
-	for (i = 0; i < s->groups[gi].n; i++)          /* the suite's own: not extras */
-		want[s->groups[gi].m[i].sid] = -3;
-	broad_set(s, a, gi, want);
-	rank_order(s);
-	for (i = 0; i < s->nstks && k < cap; i++) {
-		int sid = s->by_rank[i];
-
-		if (want[sid] < 0 || have(a, sid) == want[sid])
-			continue;
-		out[k].name = s->stks[sid].name;
-		out[k++].hash = s->stks[sid].hashes[want[sid]];
-	}
-	free(sids);
-	free(want);
-	return k;
 }
 
 /* ---- reading results ----------------------------------------------------------------- */

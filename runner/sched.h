@@ -24,15 +24,33 @@
  *     there are suites left to start; they are asked for before the first
  *     suite starts, and the first choices wait for those leases, so each
  *     choice knows every account and what it holds;
- *   - a leased account runs one suite at a time and, when it is free, takes
- *     the pending suite that fits it best: longest first, where a suite's
- *     length is its expected duration plus the deploy it needs on the
- *     leased account that suits it best (a deploy nobody can avoid is
- *     better done early than at the end), less the deploy it would need
- *     here beyond that (the affinity: time this account would waste).
- *     Deploy time counts the stacks missing or at another hash, along
- *     their longest depends_on chain when stack_depends_on is given (the
- *     deployer runs the others alongside), else one after another;
+ *   - a leased account runs one suite at a time. Until the endgame it
+ *     follows a plan of the whole run: every pending suite, longest first,
+ *     goes to the account where it would finish first (when that account
+ *     should be free + the deploy it would need there then + its length;
+ *     ties to the least deploy, then to the account the fewest other
+ *     suites could use without one). A suite's length here is its
+ *     expected duration plus the deploy it needs on the leased account
+ *     that suits it best (a deploy nobody can avoid is better done early
+ *     than at the end). So a deploy is taken only when it ends sooner
+ *     than waiting for an account that needs none, and at the start each
+ *     long suite goes to an account holding its stacks rather than to
+ *     whichever asked first. The plan is made again when it is out of
+ *     date (an account comes or goes, a retry, an account ahead of its
+ *     plan, half a wave of starts). Deploy time counts the stacks missing
+ *     or at another hash, along their longest depends_on chain when
+ *     stack_depends_on is given (the deployer runs the others alongside),
+ *     else one after another. A busy account should be free at its
+ *     suite's expected end, and one past it in half as long again as the
+ *     suite has run (durations have a heavy tail);
+ *   - a deploy can carry more than its suite's stacks
+ *     (tp_sched_extra_stacks): stacks pending suites need whose chain ends
+ *     within the suite's own, which cost it nothing; and the stacks of the
+ *     suites the plan gives that account next, when deploying them now
+ *     lengthens this deploy by less than half the deploys the plan expects
+ *     for them later (an account decides its stacks once, up front,
+ *     instead of deploying again between suites). With deploy_extras the
+ *     plan counts on the first kind;
  *   - suites without history (expected_ms < 0) take the others' mean and
  *     are ordered with the longest: their length is a guess;
  *   - endgame, when no more suites are left to start than accounts leased:
@@ -51,13 +69,16 @@
  *     stacks, instead of a fresh lease and a full deploy).
  * TP_SCHED_POLICY_LONGEST and TP_SCHED_POLICY_FIFO (baselines for bench/sim)
  * take the longest expected / the first added pending suite, ignore deploy
- * costs, have no endgame plan and release idle accounts at once.
+ * costs, have no plans, no extras and release idle accounts at once.
  *
  * Cost: stack names and hashes are interned; suites that need the same
- * stacks at the same hashes form a group; choosing a suite for an account
- * is O(groups with pending suites), with per-(account, group) deploy costs
- * cached until a stack of that group changes on that account; the endgame
- * plan is O(groups x accounts) per event it did not foresee.
+ * stacks at the same hashes form a group, with per-(account, group) deploy
+ * costs cached until a stack of that group changes on that account. The
+ * run plan is O(pending suites x accounts) at worst (it stops at the
+ * first account that cannot finish sooner), about twice per wave of
+ * starts; the endgame plan is O(groups x accounts) per event it did not
+ * foresee; the greedy choice (an account ahead of its plan) is O(groups
+ * with pending suites).
  *
  * Not thread-safe: one driver thread owns a tp_sched.
  */
@@ -172,6 +193,15 @@ void tp_sched_stop(tp_sched *s);
 
 /* The next action. Returns 0 (always; the kind says what). */
 int tp_sched_next(tp_sched *s, tp_sched_action *out);
+
+/*
+ * When (the clock's ms) tp_sched_next may have an action though no event
+ * came: an idle account waits on the endgame plan for a busy one that
+ * should be free by then, and if it is not, the plan is made again.
+ * INT64_MAX when only an event can bring an action. A driver that calls
+ * tp_sched_next on every event of a busy loop need not ask.
+ */
+int64_t tp_sched_wake_at(const tp_sched *s);
 
 /*
  * How much `stacks` (an account's recorded deployments) helps the suites

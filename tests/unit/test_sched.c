@@ -39,6 +39,11 @@ typedef struct sim {
 	int released[MAX_ACCTS * 8];
 	int nreleased;
 	int64_t stack_ms;
+	int wakes;                   /* times tp_sched_wake_at brought the clock forward */
+	size_t (*deps)(void *, const char *, const char *const **);   /* as the scheduler's */
+	int extras;                  /* ask tp_sched_extra_stacks at each RUN and deploy them */
+	tp_stack_ref extra_log[MAX_SUITES][8];   /* per suite: the extras of its last RUN */
+	size_t nextra[MAX_SUITES];
 	tp_stack_ref initial[MAX_ACCTS][4];   /* what the store recorded per account */
 	size_t ninitial[MAX_ACCTS];
 } sim;
@@ -54,8 +59,8 @@ static int64_t sim_stack_ms(void *ctx, const char *stack)
 	return ((sim *)ctx)->stack_ms;
 }
 
-static void sim_init_with(sim *m, int max_accounts, int fail_fast, tp_sched_policy policy,
-			  size_t (*deps)(void *, const char *, const char *const **))
+static void sim_init_opts(sim *m, int max_accounts, int fail_fast, tp_sched_policy policy,
+			  size_t (*deps)(void *, const char *, const char *const **), int extras)
 {
 	tp_sched_opts o = TP_SCHED_OPTS_INIT;
 
@@ -69,7 +74,16 @@ static void sim_init_with(sim *m, int max_accounts, int fail_fast, tp_sched_poli
 	o.ctx = m;
 	o.policy = policy;
 	o.stack_depends_on = deps;
+	o.deploy_extras = extras;
+	m->deps = deps;
+	m->extras = extras;
 	m->s = tp_sched_new(&o);
+}
+
+static void sim_init_with(sim *m, int max_accounts, int fail_fast, tp_sched_policy policy,
+			  size_t (*deps)(void *, const char *, const char *const **))
+{
+	sim_init_opts(m, max_accounts, fail_fast, policy, deps, 0);
 }
 
 static void sim_init(sim *m, int max_accounts, int fail_fast)
@@ -110,6 +124,45 @@ static int64_t deploy_time(sim *m, int account, int i)
 	return t;
 }
 
+/* Stacks on the longest depends_on chain ending at `stack` (deployed from scratch). */
+static int64_t depth(sim *m, const char *stack)
+{
+	const char *const *deps = NULL;
+	size_t n = m->deps ? m->deps(m, stack, &deps) : 0, k;
+	int64_t most = 0;
+
+	for (k = 0; k < n; k++) {
+		int64_t d = depth(m, deps[k]);
+
+		if (d > most)
+			most = d;
+	}
+	return 1 + most;
+}
+
+/*
+ * The extras the scheduler asks for with suite i's deploy on `account`
+ * (remembered in extra_log, recorded there, the sim's deploy time d grown
+ * to the longest extra's chain when that is longer).
+ */
+static int64_t deploy_extras(sim *m, int account, int i, int64_t d)
+{
+	size_t k, n = tp_sched_extra_stacks(m->s, account, m->extra_log[i], 8);
+	int64_t longest = 0;
+
+	m->nextra[i] = n;
+	for (k = 0; k < n; k++) {
+		int64_t chain = m->stack_ms * depth(m, m->extra_log[i][k].name);
+
+		if (chain > longest)
+			longest = chain;
+		have[account][nhave[account]++] = m->extra_log[i][k];
+	}
+	if (n)
+		tp_sched_stacks_deployed(m->s, account, m->extra_log[i], n);
+	return longest > d ? longest : d;
+}
+
 static void act(sim *m, const tp_sched_action *a)
 {
 	switch (a->kind) {
@@ -131,6 +184,8 @@ static void act(sim *m, const tp_sched_action *a)
 	case TP_SCHED_RUN: {
 		int64_t d = deploy_time(m, a->account, a->suite);
 		m->running[a->suite] = 1;
+		if (m->extras)
+			d = deploy_extras(m, a->account, a->suite, d);
 		m->ends[a->suite] = m->now + d + m->duration[a->suite];
 		tp_sched_stacks_deployed(m->s, a->account, m->needs[a->suite], m->nneeds[a->suite]);
 		m->log_suite[m->nlog] = a->suite;
@@ -174,6 +229,12 @@ static int64_t sim_run(sim *m)
 				next = (int)i;
 		if (next < 0)
 			fail_msg("scheduler is idle with nothing running and not done");
+		if (tp_sched_wake_at(m->s) < m->ends[next]) {   /* asked again before */
+			assert_true(tp_sched_wake_at(m->s) > m->now);
+			m->now = tp_sched_wake_at(m->s);
+			m->wakes++;
+			continue;
+		}
 		m->now = m->ends[next];
 		m->running[next] = 0;
 		{
@@ -621,6 +682,153 @@ static void test_sched__an_idle_account_is_kept_for_a_retry(void **state)
 	sim_free(&m);
 }
 
+/* The stacks of the extras tests: r <- x <- y <- w, r <- q, z, and a, d1-d3 alone. */
+static size_t dag_deps(void *ctx, const char *stack, const char *const **deps)
+{
+	static const char *const r[] = { "r" }, *const x[] = { "x" }, *const y[] = { "y" };
+
+	(void)ctx;
+	*deps = !strcmp(stack, "x") || !strcmp(stack, "q") ? r : !strcmp(stack, "y") ? x : y;
+	return !strcmp(stack, "x") || !strcmp(stack, "q") || !strcmp(stack, "y") ||
+	       !strcmp(stack, "w");
+}
+
+static int has_stack(const tp_stack_ref *refs, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(refs[i].name, name))
+			return 1;
+	return 0;
+}
+
+/*
+ * One cold account, 60 s a stack. P (1000 s) needs r, x, y: a 180 s chain.
+ * q (after r) and z end within it, so they ride along; w (after y) would
+ * end at 240 s and does not. Q and R then start without a deploy. Under
+ * longest-first, or without depends_on, nothing rides along.
+ */
+static void test_sched__extras_ride_along_within_the_suites_deploy(void **state)
+{
+	static const tp_stack_ref p[] = { { "r", "1" }, { "x", "1" }, { "y", "1" } };
+	static const tp_stack_ref q[] = { { "r", "1" }, { "q", "1" } };
+	static const tp_stack_ref z[] = { { "z", "1" } };
+	static const tp_stack_ref s[] = { { "r", "1" }, { "x", "1" }, { "y", "1" }, { "w", "1" } };
+	int policy;
+	sim m;
+
+	(void)state;
+	sim_init_opts(&m, 1, 0, TP_SCHED_POLICY_AFFINITY, dag_deps, 1);
+	add(&m, "P", 1000000, 0, p, 3);
+	add(&m, "Q", 500000, 0, q, 2);
+	add(&m, "R", 400000, 0, z, 1);
+	add(&m, "S", 300000, 0, s, 4);
+	/* P 180 + 1000, Q 500 and R 400 with nothing to deploy, S deploys w: 60 + 300 */
+	assert_int_equal(sim_run(&m), 2440000);
+	assert_int_equal(m.log_suite[0], 0);
+	assert_int_equal(m.nextra[0], 2);
+	assert_true(has_stack(m.extra_log[0], 2, "q") && has_stack(m.extra_log[0], 2, "z"));
+	assert_true(strcmp(m.extra_log[0][0].name, "z") == 0);   /* dependencies first: z, then q */
+	assert_int_equal(m.nextra[1] + m.nextra[2], 0);         /* no deploy, nothing rides */
+	sim_free(&m);
+	for (policy = 0; policy <= 1; policy++) {
+		sim_init_opts(&m, 1, 0, policy ? TP_SCHED_POLICY_LONGEST : TP_SCHED_POLICY_AFFINITY,
+			      policy ? dag_deps : NULL, 1);
+		add(&m, "P", 1000000, 0, p, 3);
+		add(&m, "Q", 500000, 0, q, 2);
+		sim_run(&m);
+		assert_int_equal(m.nextra[0], 0);
+		sim_free(&m);
+	}
+}
+
+/*
+ * One cold account: P (1000 s) needs a; S1-S3 (300 s each) need d1, d2,
+ * d3, all apart, 60 s each. None ends within 90 % of P's deploy, but the
+ * plan has the account deploy each of them later (180 s in all) and
+ * deploying them with a costs nothing more: they go with a, once.
+ */
+static void test_sched__a_broad_first_deploy_saves_the_later_ones(void **state)
+{
+	static const tp_stack_ref a[] = { { "a", "1" } }, d1[] = { { "d1", "1" } };
+	static const tp_stack_ref d2[] = { { "d2", "1" } }, d3[] = { { "d3", "1" } };
+	sim m;
+
+	(void)state;
+	sim_init_opts(&m, 1, 0, TP_SCHED_POLICY_AFFINITY, dag_deps, 1);
+	add(&m, "P", 1000000, 0, a, 1);
+	add(&m, "S1", 300000, 0, d1, 1);
+	add(&m, "S2", 300000, 0, d2, 1);
+	add(&m, "S3", 300000, 0, d3, 1);
+	assert_int_equal(sim_run(&m), 60000 + 1000000 + 3 * 300000);
+	assert_int_equal(m.nextra[0], 3);
+	sim_free(&m);
+}
+
+/*
+ * Two accounts free at the start: 0 holds a and b, 1 only a; a stack
+ * deploys in 300 s. A (100 s, needs a) could start on either: the plan
+ * gives it account 1, which fewer suites can use, and B (90 s, needs b)
+ * account 0, so nothing is deployed; the first to ask taking A would
+ * leave B a deploy or a wait.
+ */
+static void test_sched__the_plan_keeps_the_account_more_suites_fit(void **state)
+{
+	int k;
+	sim m;
+
+	(void)state;
+	sim_init(&m, 2, 0);
+	m.stack_ms = 300000;
+	m.initial[0][0] = stack_a[0];
+	m.initial[0][1] = stack_b[0];
+	m.ninitial[0] = 2;
+	m.initial[1][0] = stack_a[0];
+	m.ninitial[1] = 1;
+	add(&m, "A", 100000, 0, stack_a, 1);
+	add(&m, "B", 90000, 0, stack_b, 1);
+	add(&m, "C", 10000, 0, NULL, 0);
+	add(&m, "D", 10000, 0, NULL, 0);
+	assert_int_equal(sim_run(&m), 110000);
+	for (k = 0; k < m.nlog; k++)
+		if (m.log_suite[k] <= 1)
+			assert_int_equal(m.log_account[k], 1 - m.log_suite[k]);
+	sim_free(&m);
+}
+
+/*
+ * Account 0 holds a, account 1 nothing; a deploys in 300 s. U (needs a)
+ * is expected to take 100 s but runs 10,000; V (needs a, 90 s) is planned
+ * after it on account 0, and account 1, done with W, waits. Past U's
+ * expected end the scheduler asks to be woken (tp_sched_wake_at) and
+ * counts U as running half as long again as it has: once waiting for
+ * account 0 no longer pays, V deploys on account 1, long before U ends.
+ */
+static void test_sched__a_suite_past_its_time_does_not_hold_the_others(void **state)
+{
+	int k, u;
+	sim m;
+
+	(void)state;
+	sim_init(&m, 2, 0);
+	m.stack_ms = 300000;
+	m.initial[0][0] = stack_a[0];
+	m.ninitial[0] = 1;
+	u = add(&m, "U", 100000, 0, stack_a, 1);
+	add(&m, "V", 90000, 0, stack_a, 1);
+	add(&m, "W", 50000, 0, NULL, 0);
+	m.duration[u] = 10000000;
+	assert_int_equal(sim_run(&m), 10000000);
+	assert_true(m.wakes > 0);
+	for (k = 0; k < m.nlog; k++)
+		if (m.log_suite[k] == 1) {
+			assert_int_equal(m.log_account[k], 1);
+			assert_true(m.log_end[k] < 2000000);
+		}
+	sim_free(&m);
+}
+
 static void test_sched__shards_are_balanced_and_partition(void **state)
 {
 	const char *names[] = { "a", "b", "c", "d", "e", "f" };
@@ -664,6 +872,10 @@ int main(void)
 		cmocka_unit_test(test_sched__unknown_durations_start_early),
 		cmocka_unit_test(test_sched__endgame_leaves_a_suite_to_the_account_with_its_stacks),
 		cmocka_unit_test(test_sched__an_idle_account_is_kept_for_a_retry),
+		cmocka_unit_test(test_sched__extras_ride_along_within_the_suites_deploy),
+		cmocka_unit_test(test_sched__a_broad_first_deploy_saves_the_later_ones),
+		cmocka_unit_test(test_sched__the_plan_keeps_the_account_more_suites_fit),
+		cmocka_unit_test(test_sched__a_suite_past_its_time_does_not_hold_the_others),
 		cmocka_unit_test(test_sched__shards_are_balanced_and_partition),
 	};
 
