@@ -12,7 +12,7 @@
  *     summary show tidepool's retries, and no retry was refused by an
  *     empty retry bucket;
  *   - `tidepool sweep --no-dry-run --yes` cleans a dirty account through
- *     the same faults plus 5 % truncated bodies;
+ *     the same faults plus 10 % truncated bodies;
  *   - a run whose endpoint refuses connections fails within seconds, exit
  *     3, naming the URL and the reason, and leaves the pool as it was.
  *
@@ -426,7 +426,9 @@ static void print_counts(const char *what, json_t *st)
 /* The proxy saw the mix: each fault, and throttling in each protocol the run speaks. */
 static void check_injected(void)
 {
-	static const char *const flavours[] = { "query", "json", "dynamodb", "s3", "rest-json" };
+	/* the protocols with dozens of requests in a run (S3 has about 25: 0.8^25 = 0.4 % of
+	 * runs would throttle none; every protocol's shape is checked in every_protocol) */
+	static const char *const flavours[] = { "query", "json", "dynamodb", "rest-json" };
 	json_t *st = tp_faultproxy_control(&proxy, NULL);
 	long requests = tp_faultproxy_count(st, "requests");
 	long throttled = tp_faultproxy_count(st, "faults.throttle");
@@ -544,8 +546,9 @@ static void test_faults__sweep(void **state)
 	int i, rc;
 
 	(void)state;
-	set_rates("{\"throttle\": 0.20, \"error\": 0.05, \"reset\": 0.02, \"truncate\": 0.05,"
-		  " \"slow\": 0.02, \"reset_counters\": true}");
+	/* truncation at 10 %: about 100 requests, most of them reads, so some are cut */
+	set_rates("{\"throttle\": 0.20, \"error\": 0.05, \"reset\": 0.02, \"truncate\": 0.10,"
+		  " \"slow\": 0.02, \"seed\": 11, \"reset_counters\": true}");
 	rc = tidepool(claim, &out, &err);
 	j = json_loads(out, 0, NULL);
 	if (rc != 0 || !j)
