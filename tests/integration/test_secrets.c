@@ -69,8 +69,9 @@ static char *root, *project, *side, *home;
 static char *env[20];
 static needle *needles;
 static size_t nneedles;
-static char **outputs;        /* "label\0text" pairs: tidepool's stdout and stderr */
+static char **outputs;        /* label, text, label, text...: tidepool's stdout and stderr */
 static size_t noutputs;
+static tp_buf findings = TP_BUF_INIT;
 
 static void add_needle(const char *what, const char *value)
 {
@@ -247,6 +248,7 @@ static int teardown(void **state)
 	for (i = 0; i < noutputs; i++)
 		free(outputs[i]);
 	free(outputs);
+	tp_buf_release(&findings);
 	tp_local_stop(moto);
 	tp_test_rmtree(root);
 	free(root);
@@ -303,8 +305,6 @@ static size_t collect_side_files(void)
 }
 
 /* ---- the search -------------------------------------------------------- */
-
-static tp_buf findings = TP_BUF_INIT;
 
 static void search_text(const char *where, const char *data, size_t len)
 {
