@@ -314,7 +314,7 @@ static void submit(run *r, size_t u, size_t a)
 }
 
 /*
- * Count what a finished deployment did and note the stacks now there; 1
+ * Count what a finished deployment did and list the stacks now there; 1
  * when every stack of the suite is (a failed extra only costs itself).
  */
 static int tally(run *r, size_t dep, tp_stack_ref *landed, size_t *nlanded)
@@ -348,7 +348,6 @@ static int tally(run *r, size_t dep, tp_stack_ref *landed, size_t *nlanded)
 			ok &= i >= d->nown;
 			continue;
 		}
-		r->accts[d->account].known[d->stacks[i]] = st->hash;
 		landed[*nlanded].name = st->name;
 		landed[(*nlanded)++].hash = st->hash;
 	}
@@ -376,20 +375,22 @@ static void deployment_done(run *r, size_t dep)
 {
 	const dep_rt *d = &r->deps[dep];
 	tp_stack_ref *landed = tp_xcalloc(d->n + 1, sizeof(*landed));
-	size_t nlanded;
+	size_t nlanded, i;
 	int ok = tally(r, dep, landed, &nlanded);
 
 	r->out->deploy_wait_ms += r->now - d->start;
-	if (nlanded)
-		SCHED(r, tp_sched_stacks_deployed(r->s, (int)d->account, landed, nlanded));
-	free(landed);
 	r->sched_dirty = 1;
-	if (!ok) {
+	if (!ok) {                 /* as runner/run_deploy.c: nothing recorded, the attempt ends */
+		free(landed);
 		r->out->errors++;
 		timeline(r, d->suite, -1, TP_SCHED_ERROR);
 		SCHED(r, tp_sched_suite_done(r->s, (int)d->suite, TP_SCHED_ERROR));
 		return;
 	}
+	for (i = 0; i < nlanded; i++)
+		r->accts[d->account].known[stack_index(r->w, landed[i].name)] = landed[i].hash;
+	SCHED(r, tp_sched_stacks_deployed(r->s, (int)d->account, landed, nlanded));
+	free(landed);
 	start_test(r, d->suite);
 }
 
