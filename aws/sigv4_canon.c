@@ -80,7 +80,7 @@ static const unsigned char unreserved[256] = { U64(0), U64(64) };
 static const signed char hexval[256] = HV256(1);
 static const signed char upper_hex[256] = HV256(0);
 
-#define LOWER(c) ((c) >= 'A' && (c) <= 'Z' ? (c) - 'A' + 'a' : (c))
+#define LOWER(c) ((unsigned char)((c) >= 'A' && (c) <= 'Z' ? (c) - 'A' + 'a' : (c)))
 #define L4(c) LOWER(c), LOWER((c) + 1), LOWER((c) + 2), LOWER((c) + 3)
 #define L16(c) L4(c), L4((c) + 4), L4((c) + 8), L4((c) + 12)
 #define L64(c) L16(c), L16((c) + 16), L16((c) + 32), L16((c) + 48)

@@ -42,7 +42,7 @@ typedef struct tp_deploy_command {
 	int64_t timeout_ms;           /* 0 = none; else SIGTERM to the group, SIGKILL 10 s later */
 } tp_deploy_command;
 
-#define TP_DEPLOY_COMMAND_INIT { NULL }
+#define TP_DEPLOY_COMMAND_INIT { 0 }
 
 /* The command's environment, built from `base` (e.g. environ). */
 void tp_deploy_command_env(tp_env *out, const tp_deploy_command *c, char *const *base);
