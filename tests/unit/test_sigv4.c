@@ -314,8 +314,8 @@ static void test_sigv4__header_order(void **state)
 		"host:example.amazonaws.com", "x-amz-date:20150830T123600Z", "x-amz-m:6",
 		"x-amz-me:3", "x-amz-meta:4", "x-amz-meta-a:2,5", "x-amz-meta-b:1",
 		"x-amz-meta-\xc3\xa9:7", "",
-		"host;x-amz-date;x-amz-m;x-amz-me;x-amz-meta;x-amz-meta-a;x-amz-meta-b;"
-		"x-amz-meta-\xc3\xa9",
+		("host;x-amz-date;x-amz-m;x-amz-me;x-amz-meta;x-amz-meta-a;x-amz-meta-b;"
+		 "x-amz-meta-\xc3\xa9"),
 	};
 	tp_sigv4_request req = { "GET", "/", NULL, h, TP_ARRAY_SIZE(h), NULL, 0, NULL };
 	tp_sigv4_out out = TP_SIGV4_OUT_INIT;
