@@ -78,6 +78,86 @@ void tp_tags_add(tp_resource_list *out, tp_resource *r, int rc)
 	tp_resource_list_add(out, r);
 }
 
+int tp_tags_json(tp_aws_client *c, const char *service, const char *region,
+		 const char *operation, json_t *body, const char *tags_key, tp_resource *r)
+{
+	json_t *resp = NULL;
+	int rc = tp_aws_json(c, &resp, service, region, operation, body);
+
+	if (rc == 0)
+		tp_tags_from_json(r, json_object_get(resp, tags_key));
+	json_decref(body);
+	json_decref(resp);
+	return rc;
+}
+
+int tp_tags_json_arn(tp_aws_client *c, const char *service, const char *region,
+		     const char *arn_key, const char *tags_key, tp_resource *r)
+{
+	if (!r->arn)
+		return tp_error_set(TP_EAWS, "no ARN");
+	return tp_tags_json(c, service, region, "ListTagsForResource",
+			    json_pack("{s:s}", arn_key, r->arn), tags_key, r);
+}
+
+static int tag_page(void *arg, json_t *resp)
+{
+	tp_tags_from_json(arg, json_object_get(resp, "Tags"));
+	return 0;
+}
+
+int tp_tags_json_paged(tp_aws_client *c, const char *service, const char *region,
+		       const char *operation, json_t *body, const char *in_key,
+		       const char *out_key, tp_resource *r)
+{
+	int rc = tp_aws_json_paginate(c, service, region, operation, body, in_key, out_key,
+				      tag_page, r);
+
+	json_decref(body);
+	return rc;
+}
+
+int tp_tags_json_by_key(tp_aws_client *c, const char *service, const char *region,
+			const char *operation, json_t *body, tp_resource *r)
+{
+	json_t *resp = NULL;
+	int rc, more = 1;
+
+	while (more) {
+		json_t *tags, *last;
+
+		rc = tp_aws_json(c, &resp, service, region, operation, body);
+		if (rc < 0)
+			break;
+		tags = json_object_get(resp, "Tags");
+		tp_tags_from_json(r, tags);
+		last = json_array_get(tags, json_array_size(tags) - 1);
+		more = tp_jbool(resp, "HasMoreTags") && tp_jstr(last, "Key");
+		if (more)
+			json_object_set_new(body, "ExclusiveStartTagKey", json_string(tp_jstr(last, "Key")));
+		json_decref(resp);
+		resp = NULL;
+	}
+	json_decref(body);
+	return rc;
+}
+
+int tp_tags_query(tp_aws_client *c, const char *service, const char *region,
+		  const char *key, const char *value, tp_resource *r)
+{
+	tp_params p = TP_PARAMS_INIT;
+	xmlDocPtr doc = NULL;
+	int rc;
+
+	tp_params_add(&p, key, value);
+	rc = tp_aws_query(c, &doc, service, region, "ListTagsForResource", &p);
+	if (rc == 0)
+		tp_tags_from_xml(r, tp_xml_root(doc), "ListTagsForResourceResult/Tags/member");
+	xmlFreeDoc(doc);
+	tp_params_release(&p);
+	return rc;
+}
+
 int tp_tags_rest(tp_aws_client *c, const char *service, const char *region,
 		 const char *prefix, const char *arn, tp_resource *r)
 {

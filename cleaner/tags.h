@@ -34,6 +34,45 @@ void tp_tags_unreadable(tp_resource *r);
 void tp_tags_add(tp_resource_list *out, tp_resource *r, int rc);
 
 /*
+ * JSON-protocol tags: one `operation` with `body` (taken), the answer's
+ * `tags_key` onto r (ListTagsForResource of ECR, Logs, EventBridge, ...).
+ * Returns the call's result.
+ */
+int tp_tags_json(tp_aws_client *c, const char *service, const char *region,
+		 const char *operation, json_t *body, const char *tags_key, tp_resource *r);
+
+/*
+ * ListTagsForResource of a JSON API on r's ARN: body {arn_key: r->arn},
+ * the answer's `tags_key` onto r. TP_EAWS ("no ARN") when r has none.
+ */
+int tp_tags_json_arn(tp_aws_client *c, const char *service, const char *region,
+		     const char *arn_key, const char *tags_key, tp_resource *r);
+
+/*
+ * The same over pages: every page's "Tags" onto r, the token of out_key
+ * going back as in_key (DynamoDB's ListTagsOfResource, KMS's
+ * ListResourceTags). Takes `body`.
+ */
+int tp_tags_json_paged(tp_aws_client *c, const char *service, const char *region,
+		       const char *operation, json_t *body, const char *in_key,
+		       const char *out_key, tp_resource *r);
+
+/*
+ * The same paged by the last key (Kinesis, Firehose): "Tags" of every
+ * page, the next starting at ExclusiveStartTagKey = the last key while
+ * HasMoreTags. Takes `body`.
+ */
+int tp_tags_json_by_key(tp_aws_client *c, const char *service, const char *region,
+			const char *operation, json_t *body, tp_resource *r);
+
+/*
+ * Query-protocol ListTagsForResource with key=value (CloudWatch, SNS):
+ * ListTagsForResourceResult/Tags/member onto r. Returns the call's result.
+ */
+int tp_tags_query(tp_aws_client *c, const char *service, const char *region,
+		  const char *key, const char *value, tp_resource *r);
+
+/*
  * REST-JSON tags (Lambda's ListTags): GET <prefix><arn, escaped>, whose
  * answer has a "Tags" (or "tags") map, onto r. Returns the call's result.
  */

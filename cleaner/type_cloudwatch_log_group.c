@@ -19,18 +19,6 @@ typedef struct lister {
 	tp_resource_list *out;
 } lister;
 
-static int read_tags(lister *l, tp_resource *r)
-{
-	json_t *req = json_pack("{s:s}", "resourceArn", r->arn), *resp = NULL;
-	int rc = tp_aws_json(l->ctx->client, &resp, "logs", l->region, "ListTagsForResource", req);
-
-	if (rc == 0)
-		tp_tags_from_json(r, json_object_get(resp, "tags"));
-	json_decref(req);
-	json_decref(resp);
-	return rc;
-}
-
 static int add_group(void *arg, json_t *g)
 {
 	lister *l = arg;
@@ -48,7 +36,8 @@ static int add_group(void *arg, json_t *g)
 		r->arn = tp_xstrndup(arn, tp_ends_with(arn, ":*") ? n - 2 : n);
 	}
 	r->created = tp_jtime(g, "creationTime");
-	tp_tags_add(l->out, r, r->arn ? read_tags(l, r) : tp_error_set(TP_EAWS, "no ARN"));
+	tp_tags_add(l->out, r, tp_tags_json_arn(l->ctx->client, "logs", l->region,
+						"resourceArn", "tags", r));
 	return 0;
 }
 

@@ -34,21 +34,11 @@ static int describe_table(tp_clean_ctx *ctx, const char *region, const char *nam
 	return *table ? 0 : tp_error_set(TP_EAWS, "DescribeTable %s: no Table in the answer", name);
 }
 
-static int tag_page(void *ctx, json_t *resp)
-{
-	tp_tags_from_json(ctx, json_object_get(resp, "Tags"));
-	return 0;
-}
-
 static int read_tags(lister *l, tp_resource *r)
 {
-	json_t *body = json_pack("{s:s}", "ResourceArn", r->arn ? r->arn : "");
-	int rc;
-
-	rc = tp_aws_json_paginate(l->ctx->client, "dynamodb", l->region, "ListTagsOfResource",
-				  body, "NextToken", "NextToken", tag_page, r);
-	json_decref(body);
-	return rc;
+	return tp_tags_json_paged(l->ctx->client, "dynamodb", l->region, "ListTagsOfResource",
+				  json_pack("{s:s}", "ResourceArn", r->arn ? r->arn : ""),
+				  "NextToken", "NextToken", r);
 }
 
 static tp_resource *describe(lister *l, const char *name)

@@ -20,18 +20,6 @@ typedef struct lister {
 	tp_resource_list *out;
 } lister;
 
-static int read_tags(lister *l, tp_resource *r)
-{
-	json_t *req = json_pack("{s:s}", "ResourceARN", r->arn), *resp = NULL;
-	int rc = tp_aws_json(l->ctx->client, &resp, "events", l->region, "ListTagsForResource", req);
-
-	if (rc == 0)
-		tp_tags_from_json(r, json_object_get(resp, "Tags"));
-	json_decref(req);
-	json_decref(resp);
-	return rc;
-}
-
 static int add_bus(void *arg, json_t *bus)
 {
 	lister *l = arg;
@@ -43,7 +31,8 @@ static int add_bus(void *arg, json_t *bus)
 	r = tp_resource_new(&tp_type_eventbridge_bus, l->region, name);
 	tp_resource_set_arn(r, tp_jstr(bus, "Arn"));
 	r->created = tp_jtime(bus, "CreationTime");
-	tp_tags_add(l->out, r, r->arn ? read_tags(l, r) : tp_error_set(TP_EAWS, "no ARN"));
+	tp_tags_add(l->out, r, tp_tags_json_arn(l->ctx->client, "events", l->region,
+						"ResourceARN", "Tags", r));
 	return 0;
 }
 

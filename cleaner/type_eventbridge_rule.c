@@ -25,18 +25,6 @@ typedef struct lister {
 	const char *bus;
 } lister;
 
-static int read_tags(lister *l, tp_resource *r)
-{
-	json_t *req = json_pack("{s:s}", "ResourceARN", r->arn), *resp = NULL;
-	int rc = tp_aws_json(l->ctx->client, &resp, "events", l->region, "ListTagsForResource", req);
-
-	if (rc == 0)
-		tp_tags_from_json(r, json_object_get(resp, "Tags"));
-	json_decref(req);
-	json_decref(resp);
-	return rc;
-}
-
 static int add_rule(void *arg, json_t *rule)
 {
 	lister *l = arg;
@@ -53,7 +41,8 @@ static int add_rule(void *arg, json_t *rule)
 	r->props = json_pack("{s:s, s:s}", "bus", l->bus, "rule", name);
 	if (managed && *managed)
 		tp_resource_skip(r, "managed by %s", managed);
-	tp_tags_add(l->out, r, r->arn ? read_tags(l, r) : tp_error_set(TP_EAWS, "no ARN"));
+	tp_tags_add(l->out, r, tp_tags_json_arn(l->ctx->client, "events", l->region,
+						"ResourceARN", "Tags", r));
 	return 0;
 }
 

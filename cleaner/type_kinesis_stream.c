@@ -39,26 +39,8 @@ static int summary(tp_clean_ctx *ctx, const char *region, const char *name, json
 
 static int read_tags(lister *l, tp_resource *r)
 {
-	json_t *req = json_pack("{s:s, s:i}", "StreamName", r->id, "Limit", 50), *resp = NULL;
-	int rc, more = 1;
-
-	while (more) {
-		json_t *tags, *last;
-
-		rc = tp_aws_json(l->ctx->client, &resp, SVC, l->region, "ListTagsForStream", req);
-		if (rc < 0)
-			break;
-		tags = json_object_get(resp, "Tags");
-		tp_tags_from_json(r, tags);
-		last = json_array_get(tags, json_array_size(tags) - 1);
-		more = tp_jbool(resp, "HasMoreTags") && tp_jstr(last, "Key");
-		if (more)
-			json_object_set_new(req, "ExclusiveStartTagKey", json_string(tp_jstr(last, "Key")));
-		json_decref(resp);
-		resp = NULL;
-	}
-	json_decref(req);
-	return rc;
+	return tp_tags_json_by_key(l->ctx->client, SVC, l->region, "ListTagsForStream",
+				   json_pack("{s:s, s:i}", "StreamName", r->id, "Limit", 50), r);
 }
 
 static void add_stream(lister *l, const char *name, json_t *s)

@@ -22,20 +22,11 @@ typedef struct lister {
 	tp_resource_list *out;
 } lister;
 
-static int tag_page(void *arg, json_t *resp)
-{
-	tp_tags_from_json(arg, json_object_get(resp, "Tags"));
-	return 0;
-}
-
 static int key_tags(lister *l, tp_resource *r, const char *key)
 {
-	json_t *body = json_pack("{s:s}", "KeyId", key);
-	int rc;
+	int rc = tp_tags_json_paged(l->ctx->client, SVC, l->region, "ListResourceTags",
+				    json_pack("{s:s}", "KeyId", key), "Marker", "NextMarker", r);
 
-	rc = tp_aws_json_paginate(l->ctx->client, SVC, l->region, "ListResourceTags", body,
-				  "Marker", "NextMarker", tag_page, r);
-	json_decref(body);
 	if (rc == TP_ENOTFOUND) {    /* the key is gone; the alias is not */
 		tp_error_clear();
 		rc = 0;

@@ -53,21 +53,10 @@ static int describe(tp_clean_ctx *ctx, const char *region, const char *id, json_
 	return rc;
 }
 
-static int tag_page(void *arg, json_t *resp)
-{
-	tp_tags_from_json(arg, json_object_get(resp, "Tags"));
-	return 0;
-}
-
 static int read_tags(lister *l, tp_resource *r)
 {
-	json_t *body = json_pack("{s:s}", "KeyId", r->id);
-	int rc;
-
-	rc = tp_aws_json_paginate(l->ctx->client, SVC, l->region, "ListResourceTags", body,
-				  "Marker", "NextMarker", tag_page, r);
-	json_decref(body);
-	return rc;
+	return tp_tags_json_paged(l->ctx->client, SVC, l->region, "ListResourceTags",
+				  json_pack("{s:s}", "KeyId", r->id), "Marker", "NextMarker", r);
 }
 
 static int add_key(void *arg, json_t *k)

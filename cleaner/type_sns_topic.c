@@ -23,17 +23,7 @@ typedef struct lister {
 
 static int read_tags(lister *l, tp_resource *r)
 {
-	tp_params p = TP_PARAMS_INIT;
-	xmlDocPtr doc = NULL;
-	int rc;
-
-	tp_params_add(&p, "ResourceArn", r->id);
-	rc = tp_aws_query(l->ctx->client, &doc, "sns", l->region, "ListTagsForResource", &p);
-	if (rc == 0)
-		tp_tags_from_xml(r, tp_xml_root(doc), "ListTagsForResourceResult/Tags/member");
-	xmlFreeDoc(doc);
-	tp_params_release(&p);
-	return rc;
+	return tp_tags_query(l->ctx->client, "sns", l->region, "ResourceArn", r->id, r);
 }
 
 static int add_topic(void *arg, xmlNodePtr m)

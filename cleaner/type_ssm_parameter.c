@@ -23,19 +23,6 @@ typedef struct lister {
 	tp_resource_list *out;
 } lister;
 
-static int read_tags(lister *l, tp_resource *r)
-{
-	json_t *req = json_pack("{s:s, s:s}", "ResourceType", "Parameter", "ResourceId", r->id);
-	json_t *resp = NULL;
-	int rc = tp_aws_json(l->ctx->client, &resp, SVC, l->region, "ListTagsForResource", req);
-
-	if (rc == 0)
-		tp_tags_from_json(r, json_object_get(resp, "TagList"));
-	json_decref(req);
-	json_decref(resp);
-	return rc;
-}
-
 static int add_parameter(void *arg, json_t *p)
 {
 	lister *l = arg;
@@ -52,7 +39,9 @@ static int add_parameter(void *arg, json_t *p)
 		arn = built;
 	}
 	tp_resource_set_arn(r, arn);
-	tp_tags_add(l->out, r, read_tags(l, r));
+	tp_tags_add(l->out, r, tp_tags_json(l->ctx->client, SVC, l->region, "ListTagsForResource",
+					    json_pack("{s:s, s:s}", "ResourceType", "Parameter",
+						      "ResourceId", r->id), "TagList", r));
 	return 0;
 }
 

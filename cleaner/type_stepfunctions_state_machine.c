@@ -21,18 +21,6 @@ typedef struct lister {
 	tp_resource_list *out;
 } lister;
 
-static int read_tags(lister *l, tp_resource *r)
-{
-	json_t *req = json_pack("{s:s}", "resourceArn", r->arn), *resp = NULL;
-	int rc = tp_aws_json(l->ctx->client, &resp, SVC, l->region, "ListTagsForResource", req);
-
-	if (rc == 0)
-		tp_tags_from_json(r, json_object_get(resp, "tags"));
-	json_decref(req);
-	json_decref(resp);
-	return rc;
-}
-
 static int add_machine(void *arg, json_t *m)
 {
 	lister *l = arg;
@@ -45,7 +33,8 @@ static int add_machine(void *arg, json_t *m)
 	tp_resource_set_name(r, tp_jstr(m, "name"));
 	tp_resource_set_arn(r, arn);
 	r->created = tp_jtime(m, "creationDate");
-	tp_tags_add(l->out, r, read_tags(l, r));
+	tp_tags_add(l->out, r, tp_tags_json_arn(l->ctx->client, SVC, l->region,
+						"resourceArn", "tags", r));
 	return 0;
 }
 

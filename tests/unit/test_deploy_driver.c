@@ -182,9 +182,11 @@ static void on_done(void *ctx, size_t dep)
 {
 	watch *w = ctx;
 
+	/* on_done runs once per deployment; the flag is raised only once the
+	 * submission is in, so a waiter that sees it also sees the new work */
 	if (dep == 0 && w->more.nstacks && !w->submitted_more) {
-		__atomic_store_n(&w->submitted_more, 1, __ATOMIC_SEQ_CST);
 		w->more_id = tp_deployer_submit(w->d, &w->more);
+		__atomic_store_n(&w->submitted_more, 1, __ATOMIC_SEQ_CST);
 	}
 }
 
@@ -327,6 +329,7 @@ static void test_deploy_driver__submit_from_a_callback(void **state)
 	while (!__atomic_load_n(&f->w.submitted_more, __ATOMIC_SEQ_CST))
 		tp_sleep_ms(1);
 	tp_deployer_wait_all(d);
+	assert_int_equal(f->w.more_id, 1);
 	assert_int_equal(tp_deployer_wait(d, 1, 0), 0);
 	for (i = 0; i < NSTACKS; i++) {
 		assert_int_equal(tp_deployer_result(d, first, i)->outcome, TP_DEPLOY_CREATED);
