@@ -686,6 +686,18 @@ static void release_account(tp_sched *s, account *a)
 	s->version++;
 }
 
+void tp_sched_account_lost(tp_sched *s, int handle)
+{
+	account *a = sched_find_account(s, handle);
+
+	if (!a)
+		return;
+	/* Its suite, if any, runs on until the driver reports how it ended;
+	 * tp_sched_suite_done copes with an account no longer there, and the
+	 * retry goes elsewhere (failed_on names this handle). */
+	release_account(s, a);
+}
+
 /*
  * The deploy time group gi needs over deployments hv[0..nhv) (sid -> hid,
  * -1 none): the longest chain of its stacks through depends_on, a stack

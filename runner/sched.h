@@ -185,6 +185,16 @@ void tp_sched_lease_retry(tp_sched *s);
 /* Stacks now deployed on `account` at these hashes (after a deploy). */
 void tp_sched_stacks_deployed(tp_sched *s, int account, const tp_stack_ref *stacks, size_t n);
 
+/*
+ * The lease on `account` was lost (superseded: someone else holds the
+ * account now). The scheduler forgets the account at once, without a
+ * RELEASE action (it is not ours to release), and may lease another in its
+ * place. A suite running there goes on counting as running until the driver
+ * has stopped it and calls tp_sched_suite_done (TP_SCHED_ERROR): it is then
+ * retried on another account, if it has retries left, like any failure.
+ */
+void tp_sched_account_lost(tp_sched *s, int account);
+
 /* The RUN of `suite` on its account ended. */
 void tp_sched_suite_done(tp_sched *s, int suite, tp_sched_result result);
 

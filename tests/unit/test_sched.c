@@ -46,6 +46,9 @@ typedef struct sim {
 	size_t nextra[MAX_SUITES];
 	tp_stack_ref initial[MAX_ACCTS][4];   /* what the store recorded per account */
 	size_t ninitial[MAX_ACCTS];
+	int64_t lose_at;             /* > 0: then the lease of lose_suite's account is lost */
+	int lose_suite;
+	int lost_account;            /* the handle lost, -1 none */
 } sim;
 
 static int64_t sim_now(void *ctx)
@@ -65,6 +68,7 @@ static void sim_init_opts(sim *m, int max_accounts, int fail_fast, tp_sched_poli
 	tp_sched_opts o = TP_SCHED_OPTS_INIT;
 
 	memset(m, 0, sizeof(*m));
+	m->lost_account = -1;
 	m->pool_size = 1000;
 	m->stack_ms = 60000;
 	o.max_accounts = max_accounts;
@@ -229,6 +233,21 @@ static int64_t sim_run(sim *m)
 				next = (int)i;
 		if (next < 0)
 			fail_msg("scheduler is idle with nothing running and not done");
+		if (m->lose_at > 0 && m->lose_at <= m->ends[next]) {
+			/* The lease is superseded: the driver stops the suite (5 s) and
+			 * reports it as an error. */
+			tp_sched_suite_state st;
+			tp_sched_suite_get(m->s, m->lose_suite, &st);
+			assert_true(m->running[m->lose_suite]);
+			m->now = m->lose_at;
+			m->lose_at = 0;
+			m->lost_account = st.account;
+			m->leased_now--;
+			tp_sched_account_lost(m->s, st.account);
+			m->ends[m->lose_suite] = m->now + 5000;
+			m->script[m->lose_suite][st.attempts - 1] = TP_SCHED_ERROR;
+			continue;
+		}
 		if (tp_sched_wake_at(m->s) < m->ends[next]) {   /* asked again before */
 			assert_true(tp_sched_wake_at(m->s) > m->now);
 			m->now = tp_sched_wake_at(m->s);
@@ -682,6 +701,66 @@ static void test_sched__an_idle_account_is_kept_for_a_retry(void **state)
 	sim_free(&m);
 }
 
+/*
+ * A lease lost under a running suite: the account is forgotten at once (no
+ * RELEASE for it, ever; another may be leased in its place), and the suite,
+ * stopped and reported as an error, is retried on another account.
+ */
+static void test_sched__a_lost_lease_is_never_released_and_its_suite_moves(void **state)
+{
+	tp_sched_suite_state st;
+	sim m;
+	int i, k, n = 0;
+
+	(void)state;
+	sim_init(&m, 2, 0);
+	i = add(&m, "long", 100000, 1, NULL, 0);
+	add(&m, "short", 10000, 0, NULL, 0);
+	add(&m, "later", 10000, 0, NULL, 0);
+	m.script[i][1] = TP_SCHED_PASSED;
+	m.lose_at = 30000;
+	m.lose_suite = i;
+	sim_run(&m);
+	assert_true(m.lost_account >= 0);
+	for (k = 0; k < m.nreleased; k++)
+		assert_int_not_equal(m.released[k], m.lost_account);
+	tp_sched_suite_get(m.s, i, &st);
+	assert_int_equal(st.attempts, 2);
+	assert_int_equal(st.result, TP_SCHED_PASSED);
+	assert_true(st.flaky);
+	for (k = 0; k < m.nlog; k++) {
+		if (m.log_suite[k] != i)
+			continue;
+		if (n++ == 0)
+			assert_int_equal(m.log_account[k], m.lost_account);
+		else
+			assert_int_not_equal(m.log_account[k], m.lost_account);
+	}
+	assert_int_equal(n, 2);
+	assert_int_equal(m.next_account, 2);          /* the account kept for a retry took it */
+	assert_int_equal(m.leased_now, 0);            /* every other account released */
+	sim_free(&m);
+
+	/* Without retries the suite ends as an error; the run still finishes. */
+	sim_init(&m, 1, 0);
+	i = add(&m, "only", 100000, 0, NULL, 0);
+	add(&m, "next", 10000, 0, NULL, 0);
+	m.lose_at = 1000;
+	m.lose_suite = i;
+	sim_run(&m);
+	tp_sched_suite_get(m.s, i, &st);
+	assert_true(st.final);
+	assert_int_equal(st.result, TP_SCHED_ERROR);
+	tp_sched_suite_get(m.s, 1, &st);
+	assert_int_equal(st.result, TP_SCHED_PASSED);
+	assert_int_not_equal(st.account, m.lost_account);
+	assert_int_equal(m.next_account, 2);          /* a new lease replaced the lost one */
+	for (k = 0; k < m.nreleased; k++)
+		assert_int_not_equal(m.released[k], m.lost_account);
+	assert_int_equal(m.leased_now, 0);
+	sim_free(&m);
+}
+
 /* The stacks of the extras tests: r <- x <- y <- w, r <- q, z, and a, d1-d3 alone. */
 static size_t dag_deps(void *ctx, const char *stack, const char *const **deps)
 {
@@ -872,6 +951,7 @@ int main(void)
 		cmocka_unit_test(test_sched__unknown_durations_start_early),
 		cmocka_unit_test(test_sched__endgame_leaves_a_suite_to_the_account_with_its_stacks),
 		cmocka_unit_test(test_sched__an_idle_account_is_kept_for_a_retry),
+		cmocka_unit_test(test_sched__a_lost_lease_is_never_released_and_its_suite_moves),
 		cmocka_unit_test(test_sched__extras_ride_along_within_the_suites_deploy),
 		cmocka_unit_test(test_sched__a_broad_first_deploy_saves_the_later_ones),
 		cmocka_unit_test(test_sched__the_plan_keeps_the_account_more_suites_fit),
