@@ -215,6 +215,21 @@ void tp_exec_terminate_all(tp_exec *x)
 	}
 }
 
+int tp_exec_terminate(tp_exec *x, int pid)
+{
+	size_t i;
+
+	for (i = 0; i < x->nprocs; i++) {
+		if (x->procs[i]->pid != pid)
+			continue;
+		if (!x->procs[i]->timed_out)
+			x->procs[i]->terminated = 1;
+		send_term(x->procs[i]);
+		return 0;
+	}
+	return TP_ENOTFOUND;
+}
+
 void tp_exec_kill_all(tp_exec *x)
 {
 	size_t i;

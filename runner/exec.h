@@ -98,6 +98,13 @@ int tp_exec_start(tp_exec *x, const tp_exec_spec *spec, int *pid);
 /* SIGTERM to every running group (Ctrl-C), SIGKILL after each one's grace. */
 void tp_exec_terminate_all(tp_exec *x);
 
+/*
+ * SIGTERM to the group of `pid` (a process of this executor), SIGKILL after
+ * its grace; its result says terminated. Returns 0, or TP_ENOTFOUND when it
+ * is not running (its done callback has run).
+ */
+int tp_exec_terminate(tp_exec *x, int pid);
+
 /* SIGKILL to every running group now (second Ctrl-C); no callbacks. */
 void tp_exec_kill_all(tp_exec *x);
 

@@ -50,8 +50,10 @@ void tp_report_release(tp_report *r)
 		free(r->suites[i].attempts);
 		free(r->suites[i].name);
 	}
-	for (i = 0; i < r->naccounts; i++)
+	for (i = 0; i < r->naccounts; i++) {
 		free(r->accounts[i].clean_error);
+		free(r->accounts[i].lease_lost);
+	}
 	free(r->suites);
 	free(r->accounts);
 	free(r->spans);

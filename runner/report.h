@@ -75,6 +75,7 @@ typedef struct tp_report_account {
 	int lease_span;         /* index of its open lease span, or -1 */
 	int clean;              /* 0 not cleaned, 1 cleaned, -1 the clean failed */
 	char *clean_error;
+	char *lease_lost;       /* why this run lost the lease (superseded), or NULL */
 	int suites_run;
 } tp_report_account;
 

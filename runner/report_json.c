@@ -74,10 +74,11 @@ static json_t *account_json(const tp_report_account *a)
 {
 	static const char *const clean[] = { "failed", "no", "yes" };
 
-	return json_pack("{s:s, s:o, s:o, s:i, s:s, s:o}", "id", a->id,
+	return json_pack("{s:s, s:o, s:o, s:i, s:s, s:o, s:o}", "id", a->id,
 			 "leased_s", secs(a->leased_ms), "released_s", secs(a->released_ms),
 			 "suites", a->suites_run, "cleaned", clean[a->clean + 1],
-			 "clean_error", str_or_null(a->clean_error));
+			 "clean_error", str_or_null(a->clean_error),
+			 "lease_lost", str_or_null(a->lease_lost));
 }
 
 static json_t *span_json(const tp_report *r, const tp_report_span *s)

@@ -86,13 +86,27 @@ static void announce(run_state *r, const run_attempt *a, tp_sched_result res,
 		  !st->final ? "; retrying on another account" : st->flaky ? "; flaky" : "");
 }
 
-/* The attempt has its result: tell the report, the scheduler, move on. */
+/*
+ * The attempt has its result: tell the report, the scheduler, move on. On
+ * an account whose lease was lost, whatever happened is an error (someone
+ * else may have used the account meanwhile) and the account is forgotten.
+ */
 static void finish(run_state *r, run_attempt *a, tp_sched_result res, const char *error)
 {
 	tp_report_attempt *ra = rep_attempt(a);
 	tp_report_suite *rs = &r->rep->suites[a->suite->sched];
 	tp_sched_suite_state st;
+	char *lost = NULL;
 
+	if (a->acct->lost) {
+		res = TP_SCHED_ERROR;
+		lost = tp_xasprintf("the lease on %s was lost (%s): stopped",
+				    a->acct->id, r->rep->accounts[a->acct->report].lease_lost);
+		error = lost;
+		free(ra->error);
+		ra->error = NULL;
+	}
+	a->pid = 0;
 	ra->result = res;
 	if (error && !ra->error)
 		ra->error = tp_xstrdup(error);
@@ -107,8 +121,22 @@ static void finish(run_state *r, run_attempt *a, tp_sched_result res, const char
 	if (st.final)
 		rs->result = st.result;
 	announce(r, a, res, &st);
+	if (a->acct->lost)
+		tp_run_forget(r, a->acct);
 	attempt_free(a);
+	free(lost);
 	tp_run_pump(r);
+}
+
+void tp_run_attempt_lost(run_attempt *a)
+{
+	run_state *r = a->run;
+
+	if (a->phase == PHASE_TEST && a->pid > 0)
+		tp_exec_terminate(r->exec, a->pid);
+	else if (a->phase == PHASE_DEPLOY)
+		tp_run_deploy_cancel_one(r, a);
+	/* in PHASE_CREDENTIALS, creds_done sees the loss and ends it */
 }
 
 /* ---- the suite process ------------------------------------------------- */
@@ -122,7 +150,7 @@ static void start_test(run_state *r, run_attempt *a)
 	size_t running;
 	int rc;
 
-	if (r->interrupts) {
+	if (r->interrupts || a->acct->lost) {
 		finish(r, a, TP_SCHED_SKIPPED, NULL);
 		return;
 	}
@@ -142,7 +170,7 @@ static void start_test(run_state *r, run_attempt *a)
 	s.marker = (const char *const *)marker;
 	s.tag = a;
 	ra->start_ms = tp_report_now(r->rep);
-	rc = tp_exec_start(r->exec, &s, NULL);
+	rc = tp_exec_start(r->exec, &s, &a->pid);
 	tp_env_release(&env);
 	free(marker[0]);
 	free(marker[1]);
@@ -225,7 +253,7 @@ static void creds_done(void *p)
 		char *msg = tp_xasprintf("credentials for %s: %s", j->account, j->err.msg);
 		finish(r, a, TP_SCHED_ERROR, msg);
 		free(msg);
-	} else if (r->interrupts) {
+	} else if (r->interrupts || a->acct->lost) {
 		finish(r, a, TP_SCHED_SKIPPED, NULL);
 	} else {
 		a->creds = j->creds;

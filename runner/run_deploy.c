@@ -376,6 +376,7 @@ static void submit(run_state *r, deploy_job *j, tp_cfn_account *cfn)
 	}
 	w->jobs[j->dep] = j;
 	pthread_mutex_unlock(&w->lock);
+	j->a->deployment = j->dep;
 }
 
 void tp_run_deploy(run_state *r, run_attempt *a)
@@ -417,6 +418,12 @@ void tp_run_deploy_cancel(run_state *r)
 {
 	if (r->deployer)
 		tp_deployer_cancel_all(r->deployer);
+}
+
+void tp_run_deploy_cancel_one(run_state *r, run_attempt *a)
+{
+	if (r->deployer && a->phase == PHASE_DEPLOY)
+		tp_deployer_cancel(r->deployer, a->deployment);
 }
 
 void tp_run_deploy_release(run_state *r)

@@ -53,7 +53,7 @@ typedef struct run_acct {
 	tp_stack_ref *deployed;     /* stacks known at a hash (recorded or deployed here) */
 	size_t ndeployed;
 	tp_kv_list outputs;         /* "STACK\tKEY" -> value, of stacks deployed in this run */
-	int lost;                   /* the lease was superseded or expired */
+	int lost;                   /* the lease was superseded: not ours any more */
 	int released;
 } run_acct;
 
@@ -74,6 +74,8 @@ typedef struct run_attempt {
 	run_phase phase;
 	int64_t phase_start;        /* tp_now_ms */
 	int deploy_span, test_span;
+	int pid;                    /* the suite process (PHASE_TEST), else 0 */
+	size_t deployment;          /* the deployer's number (PHASE_DEPLOY) */
 	tp_creds creds;             /* until the attempt ends (log-tail redaction) */
 	char *log_path, *junit_path, *artifacts;
 	struct run_attempt *next;   /* in the run's list of live attempts */
@@ -153,6 +155,10 @@ void tp_run_release(run_state *r, int handle);
 /* The account of a scheduler handle, or NULL. */
 run_acct *tp_run_acct(run_state *r, int handle);
 
+/* Drop an account whose lease was lost, once nothing runs on it: no
+ * release, no clean (someone else holds it). */
+void tp_run_forget(run_state *r, run_acct *a);
+
 /* ---- run_attempt.c ----------------------------------------------------- */
 
 /* RUN: credentials, deploy, test for `suite` (scheduler index) on `handle`. */
@@ -163,6 +169,10 @@ void tp_run_attempt_deployed(run_attempt *a, const char *error);
 
 /* The executor's callback: a suite process ended. */
 void tp_run_attempt_exited(void *ctx, const tp_exec_result *res);
+
+/* The lease under `a` was lost: stop it (the process, the deploy) and end it
+ * as an error; the account is then forgotten. */
+void tp_run_attempt_lost(run_attempt *a);
 
 /* ---- run_env.c --------------------------------------------------------- */
 
@@ -184,6 +194,9 @@ void tp_run_deploy(run_state *r, run_attempt *a);
 
 /* Ctrl-C: cancel the deployments in progress. */
 void tp_run_deploy_cancel(run_state *r);
+
+/* Cancel the deployment of `a` (its lease was lost); it ends as usual. */
+void tp_run_deploy_cancel_one(run_state *r, run_attempt *a);
 
 /* Free the deployer and what it borrowed (after every job finished). */
 void tp_run_deploy_release(run_state *r);

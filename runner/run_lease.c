@@ -350,18 +350,43 @@ static void renew_work(void *p)
 		tp_error_save(&j->err);
 }
 
+/*
+ * The lease is not ours any more (released by an operator, or expired and
+ * taken by someone else): stop what runs there, never release or clean it,
+ * and let the scheduler lease another in its place.
+ */
+static void lose(run_state *r, run_acct *a, const char *why)
+{
+	tp_report_account *ra = &r->rep->accounts[a->report];
+
+	a->lost = 1;
+	tp_loop_timer_cancel(r->loop, a->heartbeat);
+	a->heartbeat = 0;
+	ra->lease_lost = tp_xstrdup(why);
+	run_event(r, "warning: the lease on %s was lost (%s): %s", a->id, why,
+		  a->busy ? "stopping its suite; this run neither releases nor cleans it"
+			  : "this run neither releases nor cleans it");
+	tp_sched_account_lost(r->sched, a->handle);
+	if (a->busy)
+		tp_run_attempt_lost(a->busy);   /* forgotten when the attempt ends */
+	else
+		tp_run_forget(r, a);
+	tp_run_pump(r);
+}
+
 static void renew_done(void *p)
 {
 	renew_job *j = p;
 	run_state *r = j->run;
 	run_acct *a = tp_run_acct(r, j->handle);
 
-	if (j->rc < 0 && a && !a->lost) {
-		run_event(r, "warning: heartbeat of %s: %s", j->id, j->err.msg);
-		a->lost = j->rc == TP_ECONFLICT;
-	}
-	if (a && !a->lost)
+	if (a && !a->lost && j->rc == TP_ECONFLICT) {
+		lose(r, a, j->err.msg);      /* may free a */
+	} else if (a && !a->lost) {
+		if (j->rc < 0)   /* a transport failure: the next beat tries again */
+			run_event(r, "warning: heartbeat of %s: %s", j->id, j->err.msg);
 		heartbeat_arm(r, a);
+	}
 	free(j);
 }
 
@@ -523,6 +548,15 @@ static void acct_free(run_acct *a)
 	free(a->deployed);
 	tp_kv_list_release(&a->outputs);
 	free(a);
+}
+
+void tp_run_forget(run_state *r, run_acct *a)
+{
+	tp_loop_timer_cancel(r->loop, a->heartbeat);
+	tp_report_span_close(r->rep, a->lease_span, 0);
+	r->rep->accounts[a->report].released_ms = tp_report_now(r->rep);
+	r->accts[a->handle] = NULL;
+	acct_free(a);
 }
 
 void tp_run_release(run_state *r, int handle)

@@ -12,7 +12,8 @@
  *   - --shard 1/2 and 2/2 split the suites between them, and --json prints
  *     one document on stdout;
  *   - on a terminal, the progress block is redrawn in place;
- *   - with every account leaked, the run fails at once instead of waiting.
+ *   - with every account leaked, the run fails at once instead of waiting;
+ *   - a lease lost under a running suite stops it; the retry runs elsewhere.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -368,6 +369,85 @@ static void test_run_pool__nothing_will_free_up(void **state)
 	free(dir);
 }
 
+/*
+ * An operator releases the lease under a running suite (as the sweeper
+ * could after an expiry): the next heartbeat finds it gone, the suite's
+ * process group is stopped within seconds, the attempt is an error naming
+ * the lost lease, the retry runs on another account and passes, and the
+ * run neither releases nor cleans the lost account (it stays as the
+ * operator left it, dirty).
+ */
+static void test_run_pool__a_lost_lease_stops_its_suite(void **state)
+{
+	char *dir = project("lost", "3s",
+			    "suites:\n  - name: holds\n    retries: 1\n    command: >-\n"
+			    "      if [ \"$TIDEPOOL_ATTEMPT\" = 1 ]; then\n"
+			    "      echo \"$TIDEPOOL_ACCOUNT_ID\" > first.account; echo $$$$ > first.pid;\n"
+			    "      sleep 60; fi\n");
+	char *report = tp_xasprintf("%s/report", dir), *outp = tp_xasprintf("%s/out", dir);
+	char *errp = tp_xasprintf("%s/err", dir), *pidp = tp_xasprintf("%s/first.pid", dir);
+	char *acctp = tp_xasprintf("%s/first.account", dir), *first, *out = NULL, *err = NULL;
+	char *argv[] = { (char *)tp_test_tidepool_bin(), "run", "-C", dir, "--report", report,
+			 "-j", "1", NULL };
+	json_t *res, *a0, *accts;
+	pid_t pid, suite;
+	int64_t t0;
+	size_t i;
+	int rc, seen = 0;
+
+	(void)state;
+	pid = run_bg(argv, env, outp, errp);
+	suite = wait_pid_file(pidp, 60000);
+	if (!suite)
+		fail_msg("the suite never started:\n%s", slurp_file(errp));
+	first = slurp_file(acctp);
+	first[strcspn(first, "\n")] = '\0';
+	{
+		char *rel[] = { (char *)tp_test_tidepool_bin(), "release", first, "-C", dir, NULL };
+		rc = tp_test_run(rel, env, &out, &err);
+		if (rc != 0)
+			fail_msg("release exited %d: %s", rc, err);
+		free(out);
+		free(err);
+	}
+	t0 = tp_now_ms();
+	assert_groups_gone(&suite, 1, 15000);     /* a heartbeat (1 s) and SIGTERM, not 60 s */
+	rc = wait_exit(pid, 60000);
+	if (rc != 0)
+		fail_msg("run exited %d:\n%s", rc, slurp_file(errp));
+	assert_true(tp_now_ms() - t0 < 40000);
+	assert_true(file_contains(errp, "lease on"));
+	res = results(dir);
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(json_object_get(res, "suites"), 0), "result")), "flaky");
+	a0 = attempt(res, 0, 0);
+	assert_string_equal(json_string_value(json_object_get(a0, "result")), "error");
+	assert_string_equal(json_string_value(json_object_get(a0, "account")), first);
+	assert_non_null(strstr(json_string_value(json_object_get(a0, "error")), "was lost"));
+	assert_string_not_equal(json_string_value(json_object_get(attempt(res, 0, 1), "account")),
+				first);
+	accts = json_object_get(res, "accounts");
+	for (i = 0; i < json_array_size(accts); i++) {
+		json_t *ac = json_array_get(accts, i);
+		int lost = strcmp(json_string_value(json_object_get(ac, "id")), first) == 0;
+
+		seen += lost;
+		assert_int_equal(json_is_string(json_object_get(ac, "lease_lost")), lost);
+		assert_string_equal(json_string_value(json_object_get(ac, "cleaned")), lost ? "no" : "yes");
+	}
+	assert_int_equal(seen, 1);
+	json_decref(res);
+	assert_int_equal(count_state(dir, "dirty"), 1);       /* as the operator left it */
+	assert_int_equal(count_state(dir, "available"), 2);
+	free(first);
+	free(report);
+	free(outp);
+	free(errp);
+	free(pidp);
+	free(acctp);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_run_pool__shards_and_json),
 		cmocka_unit_test(test_run_pool__live_progress_on_a_terminal),
 		cmocka_unit_test(test_run_pool__nothing_will_free_up),
+		cmocka_unit_test(test_run_pool__a_lost_lease_stops_its_suite),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
