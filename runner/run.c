@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -97,6 +98,34 @@ static int mkdir_p(const char *path, mode_t mode)
 
 /* ---- the scheduler ----------------------------------------------------- */
 
+static void on_wake(void *ctx)
+{
+	run_state *r = ctx;
+
+	r->wake_timer = 0;
+	tp_run_pump(r);
+}
+
+/*
+ * An idle account may be waiting on a busy one the scheduler expects free
+ * by a time (tp_sched_wake_at); if no event comes by then, ask again. At
+ * least WAKE_MIN_MS ahead, so a time already past cannot spin the loop.
+ */
+#define WAKE_MIN_MS 50
+
+static void arm_wake(run_state *r)
+{
+	int64_t at = tp_sched_wake_at(r->sched), now = tp_report_now(r->rep);
+
+	tp_loop_timer_cancel(r->loop, r->wake_timer);
+	r->wake_timer = 0;
+	if (at == INT64_MAX || r->sched_done)
+		return;
+	if (at < now + WAKE_MIN_MS)
+		at = now + WAKE_MIN_MS;
+	r->wake_timer = tp_loop_timer_add(r->loop, r->rep->start_mono + at, on_wake, r);
+}
+
 void tp_run_pump(run_state *r)
 {
 	tp_sched_action a;
@@ -120,6 +149,16 @@ void tp_run_pump(run_state *r)
 		}
 	} while (r->pump_again);
 	r->pumping = 0;
+	arm_wake(r);
+}
+
+/* The scheduler costs a deploy by its longest depends_on chain. */
+static size_t stack_deps(void *ctx, const char *stack, const char *const **deps)
+{
+	const tp_config_stack *st = tp_config_find_stack(((run_state *)ctx)->cfg, stack);
+
+	*deps = st ? (const char *const *)st->depends_on.items : NULL;
+	return st ? st->depends_on.n : 0;
 }
 
 /* Deploy time of a stack for the scheduler: its history, else 60 s. */
@@ -411,6 +450,7 @@ static int start_machinery(run_state *r, sigset_t *oldmask)
 	so.max_accounts = r->o->jobs;
 	so.fail_fast = r->o->fail_fast;
 	so.stack_deploy_ms = stack_ms;
+	so.stack_depends_on = stack_deps;
 	so.now_ms = sched_now;
 	so.ctx = r;
 	r->sched = tp_sched_new(&so);
@@ -493,6 +533,8 @@ static void teardown(run_state *r, const sigset_t *oldmask)
 	tp_exec_free(r->exec);
 	tp_aws_client_free(r->caller);
 	tp_loop_timer_cancel(r->loop, r->draw_timer);
+	tp_loop_timer_cancel(r->loop, r->wake_timer);
+	r->wake_timer = 0;
 	if (r->sigfd >= 0) {
 		tp_loop_del_fd(r->loop, r->sigfd);
 		close(r->sigfd);

@@ -128,6 +128,7 @@ struct run_state {
 	uint64_t lease_timer;
 	int64_t lease_wait_since;   /* 0 when not waiting */
 	uint64_t draw_timer;
+	uint64_t wake_timer;        /* tp_sched_wake_at */
 	int infra_errors;
 	int64_t loop_cpu_start_ms; /* the loop thread's CPU time at the start */
 	tp_aws_stats aws_start;     /* the process's AWS counters at the start */
