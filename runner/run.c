@@ -451,6 +451,7 @@ static int start_machinery(run_state *r, sigset_t *oldmask)
 	so.fail_fast = r->o->fail_fast;
 	so.stack_deploy_ms = stack_ms;
 	so.stack_depends_on = stack_deps;
+	so.deploy_extras = 1;
 	so.now_ms = sched_now;
 	so.ctx = r;
 	r->sched = tp_sched_new(&so);

@@ -45,6 +45,11 @@ static void wipe_creds(tp_creds *c)
 
 static void attempt_free(run_attempt *a)
 {
+	size_t i;
+
+	for (i = 0; i < a->nextras; i++)
+		free(a->extras[i]);
+	free(a->extras);
 	wipe_creds(&a->creds);
 	free(a->log_path);
 	free(a->junit_path);
@@ -289,6 +294,22 @@ static void make_paths(run_state *r, run_attempt *a)
 	unlink(a->junit_path);   /* a stale file is not this attempt's */
 }
 
+/* Asked right after the RUN, as the scheduler wants; deployed with the suite's. */
+static void ask_extras(run_state *r, run_attempt *a, int handle)
+{
+	tp_stack_ref ex[64];
+	size_t n, i;
+
+	if (!a->suite->nstacks)
+		return;
+	n = tp_sched_extra_stacks(r->sched, handle, ex, sizeof(ex) / sizeof(ex[0]));
+	if (!n)
+		return;
+	a->extras = tp_xcalloc(n, sizeof(*a->extras));
+	for (i = 0; i < n; i++)
+		a->extras[a->nextras++] = tp_xstrdup(ex[i].name);
+}
+
 void tp_run_attempt_start(run_state *r, int suite, int handle, int attempt)
 {
 	run_attempt *a = tp_xcalloc(1, sizeof(*a));
@@ -301,6 +322,7 @@ void tp_run_attempt_start(run_state *r, int suite, int handle, int attempt)
 	a->number = attempt;
 	a->deploy_span = a->test_span = -1;
 	a->acct->busy = a;
+	ask_extras(r, a, handle);
 	ra = tp_report_attempt_new(r->rep, suite, a->acct->report);
 	a->report_attempt = ra->number - 1;
 	make_paths(r, a);

@@ -150,14 +150,16 @@ typedef struct deploy_job {
 	tp_deployer *d;
 	size_t dep;
 	tp_pool *pool;
-	const tp_deploy_set *plan;
+	const run_plan *plan;       /* the suite's stacks, then extras */
 	const char *account;        /* lives until the run ends */
 	int64_t lease_token;
 	tp_kv_list outputs;         /* out: "STACK\tKEY" -> value, "STACK\t" -> "" */
 	char **lines;               /* out: "stack outcome" */
 	size_t nlines;
 	int64_t *stack_ms;          /* out: per stack, created/updated only (else -1) */
-	char *error;
+	int *ok;                    /* out: per stack, there at its hash */
+	char *error;                /* the first of the suite's own stacks that failed */
+	char *extra_error;          /* the first extra that failed (the suite goes on) */
 	int64_t start, end;
 } deploy_job;
 
@@ -167,19 +169,23 @@ static void collect(deploy_job *j, size_t dep)
 
 	j->lines = tp_xcalloc(n + 1, sizeof(*j->lines));
 	j->stack_ms = tp_xcalloc(n + 1, sizeof(*j->stack_ms));
+	j->ok = tp_xcalloc(n + 1, sizeof(*j->ok));
 	for (i = 0; i < n; i++) {
 		const tp_deploy_stack_result *res = tp_deployer_result(j->d, dep, i);
 		const char *hash = j->plan->specs[i].stack.hash;
 		int ok = res->outcome == TP_DEPLOY_CREATED || res->outcome == TP_DEPLOY_UPDATED ||
 			 res->outcome == TP_DEPLOY_SKIPPED;
+		char **first = i < j->plan->nown ? &j->error : &j->extra_error;
 
-		j->lines[j->nlines++] = tp_xasprintf("%s %s", res->name, tp_deploy_outcome_name(res->outcome));
+		j->lines[j->nlines++] = tp_xasprintf("%s %s%s", res->name, tp_deploy_outcome_name(res->outcome),
+						     i < j->plan->nown ? "" : " (extra)");
 		j->stack_ms[i] = res->outcome == TP_DEPLOY_SKIPPED || !ok ? -1 : res->end_ms - res->start_ms;
+		j->ok[i] = ok;
 		if (!ok) {
-			if (!j->error)
-				j->error = tp_xasprintf("deploy of stack %s in %s %s: %s", res->name, j->account,
-							tp_deploy_outcome_name(res->outcome),
-							res->message ? res->message : "no reason given");
+			if (!*first)
+				*first = tp_xasprintf("deploy of stack %s in %s %s: %s", res->name, j->account,
+						      tp_deploy_outcome_name(res->outcome),
+						      res->message ? res->message : "no reason given");
 			continue;
 		}
 		for (k = 0; k < res->stack.outputs.n; k++) {
@@ -244,7 +250,8 @@ static void deploy_done(void *p)
 	run_attempt *a = j->a;
 	run_state *r = a->run;
 	tp_report_attempt *ra = &r->rep->suites[a->suite->sched].attempts[a->report_attempt];
-	size_t i;
+	tp_stack_ref *landed = tp_xcalloc(j->plan->n + 1, sizeof(*landed));
+	size_t i, n = 0;
 
 	tp_report_span_close(r->rep, a->deploy_span, j->error == NULL);
 	a->deploy_span = -1;
@@ -252,21 +259,37 @@ static void deploy_done(void *p)
 	ra->stacks = j->lines;
 	ra->nstacks = j->nlines;
 	j->lines = NULL;
-	if (!j->error) {
-		for (i = 0; i < j->plan->n; i++)
-			set_deployed(a->acct, j->plan->specs[i].stack.name, j->plan->specs[i].stack.hash);
-		for (i = 0; i < j->outputs.n; i++)
-			tp_kv_list_add(&a->acct->outputs, j->outputs.items[i].key, j->outputs.items[i].value);
-		tp_sched_stacks_deployed(r->sched, a->acct->handle, a->suite->stacks, a->suite->nstacks);
-		record_stack_times(r, j);
+	/* What is there now, even when something else failed: the account
+	 * keeps it for the next suite, the scheduler counts on it. */
+	for (i = 0; i < j->plan->n; i++) {
+		if (!j->ok[i])
+			continue;
+		landed[n].name = j->plan->specs[i].stack.name;
+		landed[n++].hash = j->plan->specs[i].stack.hash;
+		set_deployed(a->acct, j->plan->specs[i].stack.name, j->plan->specs[i].stack.hash);
+	}
+	for (i = 0; i < j->outputs.n; i++)
+		tp_kv_list_add(&a->acct->outputs, j->outputs.items[i].key, j->outputs.items[i].value);
+	tp_sched_stacks_deployed(r->sched, a->acct->handle, landed, n);
+	record_stack_times(r, j);
+	if (j->extra_error)
+		run_event(r, "warning: %s (an extra stack: %s goes on)", j->extra_error,
+			  a->suite->cfg->name);
+	if (!j->error && j->plan->n > j->plan->nown)
+		run_event(r, "deployed %zu stack%s and %zu extra for %s on %s (%.1f s)", j->plan->nown,
+			  j->plan->nown == 1 ? "" : "s", j->plan->n - j->plan->nown, a->suite->cfg->name,
+			  a->acct->id, (double)(j->end - j->start) / 1000.0);
+	else if (!j->error)
 		run_event(r, "deployed %zu stack%s for %s on %s (%.1f s)", j->plan->n,
 			  j->plan->n == 1 ? "" : "s", a->suite->cfg->name, a->acct->id,
 			  (double)(j->end - j->start) / 1000.0);
-	}
 	tp_run_attempt_deployed(a, j->error);
 	tp_kv_list_release(&j->outputs);
+	free(landed);
 	free(j->stack_ms);
+	free(j->ok);
 	free(j->error);
+	free(j->extra_error);
 	free(j);
 }
 
@@ -381,7 +404,7 @@ static void submit(run_state *r, deploy_job *j, tp_cfn_account *cfn)
 
 void tp_run_deploy(run_state *r, run_attempt *a)
 {
-	const tp_deploy_set *plan = a->suite->set;
+	const run_plan *plan = tp_run_plan(r, a);
 	tp_cfn_account *cfn;
 	deploy_job *j;
 
@@ -441,6 +464,7 @@ void tp_run_deploy_release(run_state *r)
 	for (i = 0; i < r->ncfn; i++)
 		tp_cfn_account_free(r->cfn[i]);
 	free(r->cfn);
+	tp_run_plans_release(r);
 	for (i = 0; i < r->nkept; i++)
 		free(r->kept[i]);
 	free(r->kept);

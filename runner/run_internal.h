@@ -40,6 +40,16 @@ typedef struct run_suite {
 	int retries;
 } run_suite;
 
+/*
+ * The stacks of one deployment (run_extras.c): the suite's own first
+ * (specs[0..nown)), then extras; deps index into specs.
+ */
+typedef struct run_plan {
+	tp_deploy_stack_spec *specs;
+	size_t n, nown;
+	int owned;                  /* specs (and their deps) are the plan's */
+} run_plan;
+
 /* A leased account. */
 typedef struct run_acct {
 	run_state *run;
@@ -75,6 +85,8 @@ typedef struct run_attempt {
 	int64_t phase_start;        /* tp_now_ms */
 	int deploy_span, test_span;
 	int pid;                    /* the suite process (PHASE_TEST), else 0 */
+	char **extras;              /* stacks to deploy beyond the suite's (tp_sched_extra_stacks) */
+	size_t nextras;
 	size_t deployment;          /* the deployer's number (PHASE_DEPLOY) */
 	tp_creds creds;             /* until the attempt ends (log-tail redaction) */
 	char *log_path, *junit_path, *artifacts;
@@ -110,6 +122,10 @@ struct run_state {
 	char **kept;                /* strings the deployer borrows until it is freed */
 	size_t nkept;
 	tp_deploy_set **sets;       /* one per distinct `stacks:` list of the suites */
+	tp_deploy_set *all_stacks;  /* every stack the suites use (extras come from it), or NULL */
+	int all_stacks_failed;
+	run_plan **plans;           /* every deployment's (the deployer borrows them) */
+	size_t nplans;
 	char **set_keys;
 	size_t nsets;
 	char *marker;               /* TIDEPOOL_RUN_ID=<run>: the executor borrows it */
@@ -204,5 +220,13 @@ void tp_run_deploy_release(run_state *r);
 
 /* Does `a`'s account have every stack `a` needs, at its hash, with outputs? */
 int tp_run_deployed(const run_attempt *a);
+
+/* ---- run_extras.c ------------------------------------------------------ */
+
+/* What `a`'s deployment carries: its suite's stacks and its extras. */
+const run_plan *tp_run_plan(run_state *r, const run_attempt *a);
+
+/* Free the plans (after the deployer). */
+void tp_run_plans_release(run_state *r);
 
 #endif

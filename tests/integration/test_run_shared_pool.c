@@ -2,8 +2,9 @@
  * Two `tidepool run`s sharing one DynamoDB-stored pool, as two CI
  * machines would (issue 6, must-show 4): two projects, one pool of three
  * accounts in a DynamoDB table on a local AWS (moto), each run asking for
- * three accounts at once. Both finish all their suites (the one that gets
- * fewer accounts waits for the other's to come back from the cleaner), and
+ * three accounts. The second starts once the first holds all three; both
+ * finish all their suites (the second on accounts the first released and
+ * cleaned, leased while the first still releases the others), and
  * no account is ever used by both at the same time: every suite records
  * its account and its start and end (examples/probe/probe.py), and no two
  * records that overlap in time name the same account.
@@ -175,7 +176,28 @@ static void test_run_shared_pool__two_runners_never_share(void **state)
 		free(out);
 		free(err);
 	}
+	/* alpha holds all three before beta starts: beta waits for accounts
+	 * alpha releases and its cleaner frees, so the handoff always happens
+	 * (started together, each could keep the accounts it got to the end) */
 	pa = start(a);
+	{
+		char *err_a = tp_xasprintf("%s/err.txt", a);
+		int64_t until = tp_now_ms() + 60000;
+		int leased = 0;
+
+		while (leased < 3 && tp_now_ms() < until) {
+			char *s = slurp_file(err_a), *p;
+
+			for (leased = 0, p = s; (p = strstr(p, " leased ")) != NULL; p++)
+				leased++;
+			free(s);
+			if (leased < 3)
+				tp_sleep_ms(20);
+		}
+		if (leased < 3)
+			fail_msg("alpha leased %d accounts in 60 s:\n%s", leased, slurp_file(err_a));
+		free(err_a);
+	}
 	pb = start(b);
 	expect_success(pa, a);
 	expect_success(pb, b);
