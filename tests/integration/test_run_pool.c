@@ -13,7 +13,8 @@
  *     one document on stdout;
  *   - on a terminal, the progress block is redrawn in place;
  *   - with every account leaked, the run fails at once instead of waiting;
- *   - a lease lost under a running suite stops it; the retry runs elsewhere.
+ *   - a lease lost under a running suite stops it; the retry runs elsewhere;
+ *   - a deploy carries the stacks of the next suite when they cost it nothing.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -448,6 +449,55 @@ static void test_run_pool__a_lost_lease_stops_its_suite(void **state)
 	free(dir);
 }
 
+/*
+ * Extras: with one account, the first suite's deploy (r, x) also carries y,
+ * which the second suite needs and whose chain (r -> y) ends within the
+ * first's (r -> x); the second suite then deploys nothing.
+ */
+static void test_run_pool__extras_ride_along(void **state)
+{
+	char *dir = project("extras", "2h",
+			    "stacks:\n"
+			    "  - {name: r, template: stacks/queue.yaml}\n"
+			    "  - {name: x, template: stacks/queue.yaml, depends_on: [r]}\n"
+			    "  - {name: y, template: stacks/queue.yaml, depends_on: [r]}\n"
+			    "suites:\n"
+			    "  - {name: uses-x, command: \"test -n \\\"$TIDEPOOL_OUTPUT_X_QUEUEURL\\\"\", stacks: [x]}\n"
+			    "  - {name: uses-y, command: \"test -n \\\"$TIDEPOOL_OUTPUT_Y_QUEUEURL\\\"\", stacks: [y]}\n");
+	const char *args[] = { "-j", "1", NULL };
+	char *out = NULL, *err = NULL;
+	json_t *res, *first, *second, *lines;
+	size_t i;
+	int rc, extra_y = 0;
+
+	(void)state;
+	rc = run(dir, args, &out, &err);
+	if (rc != 0)
+		fail_msg("exit %d:\n%s", rc, err);
+	res = results(dir);
+	first = attempt(res, 0, 0);
+	second = attempt(res, 1, 0);
+	if (json_real_value(json_object_get(first, "started_s")) >
+	    json_real_value(json_object_get(second, "started_s"))) {
+		json_t *t = first;
+		first = second;
+		second = t;
+	}
+	lines = json_object_get(first, "stacks");
+	for (i = 0; i < json_array_size(lines); i++) {
+		const char *l = json_string_value(json_array_get(lines, i));
+		extra_y |= !strcmp(l, "y created (extra)") || !strcmp(l, "x created (extra)");
+	}
+	if (!extra_y || json_array_size(lines) != 3 ||
+	    json_array_size(json_object_get(second, "stacks")) != 0)
+		fail_msg("extras not deployed along:\n%s", err);
+	assert_non_null(strstr(err, "and 1 extra"));
+	json_decref(res);
+	free(out);
+	free(err);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_run_pool__live_progress_on_a_terminal),
 		cmocka_unit_test(test_run_pool__nothing_will_free_up),
 		cmocka_unit_test(test_run_pool__a_lost_lease_stops_its_suite),
+		cmocka_unit_test(test_run_pool__extras_ride_along),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
