@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "aws/error.h"
 #include "aws/util.h"
 #include "runner/exec.h"
 #include "runner/run_loop.h"
@@ -212,6 +213,35 @@ static void test_exec__terminate_all(void **state)
 	free(log);
 }
 
+/* One group is stopped (a lost lease); the other runs on. */
+static void test_exec__terminate_one(void **state)
+{
+	fixture *f = *state;
+	char *env[] = { "PATH=/usr/bin:/bin", MARKER, NULL };
+	char *log = tp_xasprintf("%s/t.log", f->dir);
+	tp_exec_spec s = TP_EXEC_SPEC_INIT;
+	int pids[2], i;
+
+	s.command = "sleep 300";
+	s.envp = env;
+	s.log_path = log;
+	for (i = 0; i < 2; i++)
+		assert_int_equal(tp_exec_start(f->x, &s, &pids[i]), 0);
+	tp_sleep_ms(100);
+	assert_int_equal(tp_exec_terminate(f->x, pids[0]), 0);
+	wait_done(f, 1, 5000);
+	assert_int_equal(f->results[0].pid, pids[0]);
+	assert_int_equal(f->results[0].terminated, 1);
+	assert_int_equal(f->results[0].signal, SIGTERM);
+	assert_group_gone(pids[0], 3000);
+	tp_loop_run_once(f->loop, 300);
+	assert_int_equal(f->ndone, 1);               /* the other still runs */
+	assert_int_equal(kill(pids[1], 0), 0);
+	assert_int_equal(tp_exec_running(f->x), 1);
+	assert_int_equal(tp_exec_terminate(f->x, pids[0]), TP_ENOTFOUND);   /* already ended */
+	free(log);
+}
+
 /* A grandchild that left the group (setsid) is adopted, recognised by the
  * run marker, and killed once its suite ended; one of a suite still running
  * is left alone. */
@@ -304,6 +334,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exec__env_cwd_log_and_exit_code, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec__timeout_term_then_kill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec__terminate_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec__terminate_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec__escaped_orphan_killed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec__guard_after_sigkill, setup, teardown),
 	};
