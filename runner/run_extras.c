@@ -22,9 +22,6 @@
 #include "aws/util.h"
 #include "runner/run_internal.h"
 
-/* Room for the extras of one deploy (the scheduler caps nothing; a
- * project's stacks are tens, not hundreds). */
-#define MAX_EXTRAS 256
 
 /* Every stack some selected suite uses, once. */
 static const tp_deploy_set *all_stacks(run_state *r)
@@ -96,17 +93,18 @@ static void append(run_plan *p, const tp_deploy_stack_spec *from, const tp_deplo
 const run_plan *tp_run_plan(run_state *r, const run_attempt *a)
 {
 	const tp_deploy_set *own = a->suite->set, *all = NULL;
-	tp_stack_ref extra[MAX_EXTRAS];
+	const char **extra = tp_xcalloc(a->nextras + 1, sizeof(*extra));
 	size_t nextra = 0, i;
 	run_plan *p = tp_xcalloc(1, sizeof(*p));
 
 	if (a->nextras)
 		all = all_stacks(r);
-	for (i = 0; all && i < a->nextras && nextra < MAX_EXTRAS; i++)
+	for (i = 0; all && i < a->nextras; i++)
 		if (tp_deploy_set_find(all, a->extras[i]) != (size_t)-1 &&
 		    tp_deploy_set_find(own, a->extras[i]) == (size_t)-1)
-			extra[nextra++].name = a->extras[i];
+			extra[nextra++] = a->extras[i];
 	if (nextra == 0) {      /* the suite's set as it is */
+		free(extra);
 		p->specs = own->specs;
 		p->n = p->nown = own->n;
 		return keep_plan(r, p);
@@ -117,7 +115,8 @@ const run_plan *tp_run_plan(run_state *r, const run_attempt *a)
 		append(p, own->specs, &own->specs[i]);
 	p->nown = p->n;
 	for (i = 0; i < nextra; i++)
-		append(p, all->specs, &all->specs[tp_deploy_set_find(all, extra[i].name)]);
+		append(p, all->specs, &all->specs[tp_deploy_set_find(all, extra[i])]);
+	free(extra);
 	return keep_plan(r, p);
 }
 
