@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "aws/error.h"
 #include "aws/util.h"
 #include "aws/xml.h"
 #include "cleaner/fields.h"
@@ -112,4 +113,46 @@ int tp_each_rest_json(tp_aws_client *c, const char *service, const char *region,
 	} while (rc == 0 && token);
 	free(token);
 	return rc;
+}
+
+int tp_each_json_name(tp_aws_client *c, const char *service, const char *region,
+		      const char *operation, json_t *body, const char *names_key,
+		      const char *start_key, const char *more_key,
+		      int (*fn)(void *arg, const char *name, json_t *page, size_t i), void *arg)
+{
+	int rc, more;
+
+	do {
+		json_t *resp = NULL, *names, *n;
+		const char *last = NULL;
+		size_t i;
+
+		rc = tp_aws_json(c, &resp, service, region, operation, body);
+		if (rc < 0)
+			break;
+		names = json_object_get(resp, names_key);
+		json_array_foreach(names, i, n) {
+			if (!json_is_string(n))
+				continue;
+			rc = fn(arg, json_string_value(n), resp, i);
+			if (rc != 0)
+				break;
+			last = json_string_value(n);
+		}
+		more = rc == 0 && last && tp_jbool(resp, more_key);
+		if (more)
+			json_object_set_new(body, start_key, json_string(last));
+		json_decref(resp);
+	} while (more);
+	json_decref(body);
+	return rc;
+}
+
+int tp_gone_result(int rc)
+{
+	if (rc == TP_ENOTFOUND) {
+		tp_error_clear();
+		return 1;
+	}
+	return rc < 0 ? rc : 0;
 }

@@ -48,4 +48,22 @@ int tp_each_rest_json(tp_aws_client *c, const char *service, const char *region,
 		      const char *in_key, const char *out_key, const char *array_key,
 		      int (*fn)(void *arg, json_t *item), void *arg);
 
+/*
+ * Every name in `names_key` of every page of a JSON listing paged by the
+ * last name (Kinesis's ListStreams, Firehose's ListDeliveryStreams): the
+ * next page starts at `start_key` = the last name while `more_key` is
+ * true. `fn` gets each name, its page and its index there (for arrays
+ * that run alongside); non-zero stops with that value. Takes `body`.
+ */
+int tp_each_json_name(tp_aws_client *c, const char *service, const char *region,
+		      const char *operation, json_t *body, const char *names_key,
+		      const char *start_key, const char *more_key,
+		      int (*fn)(void *arg, const char *name, json_t *page, size_t i), void *arg);
+
+/*
+ * A type's gone() from looking the resource up: 1 when it was not found
+ * (the error cleared), `rc` when the lookup failed, 0 while it is there.
+ */
+int tp_gone_result(int rc);
+
 #endif

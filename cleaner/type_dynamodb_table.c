@@ -9,6 +9,7 @@
 
 #include "aws/client.h"
 #include "aws/error.h"
+#include "cleaner/calls.h"
 #include "cleaner/fields.h"
 #include "cleaner/tags.h"
 #include "cleaner/types.h"
@@ -129,11 +130,7 @@ static int gone(tp_clean_ctx *ctx, const tp_resource *r)
 	int rc = describe_table(ctx, r->region, r->id, &table);
 
 	json_decref(table);
-	if (rc == TP_ENOTFOUND) {
-		tp_error_clear();
-		return 1;
-	}
-	return rc < 0 ? rc : 0;
+	return tp_gone_result(rc);
 }
 
 const tp_resource_type tp_type_dynamodb_table = {

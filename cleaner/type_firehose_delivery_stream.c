@@ -22,8 +22,6 @@ typedef struct lister {
 	tp_clean_ctx *ctx;
 	const char *region;
 	tp_resource_list *out;
-	char last[256];
-	int more;
 } lister;
 
 static int describe(tp_clean_ctx *ctx, const char *region, const char *name, json_t **out)
@@ -58,43 +56,22 @@ static void add_stream(lister *l, const char *name)
 	tp_tags_add(l->out, r, rc);
 }
 
-static int page(lister *l)
+static int add_named(void *arg, const char *name, json_t *page, size_t i)
 {
-	json_t *body = json_pack("{s:i}", "Limit", 100), *resp = NULL, *names, *n;
-	size_t i;
-	int rc;
-
-	if (l->last[0])
-		json_object_set_new(body, "ExclusiveStartDeliveryStreamName", json_string(l->last));
-	rc = tp_aws_json(l->ctx->client, &resp, SVC, l->region, "ListDeliveryStreams", body);
-	json_decref(body);
-	if (rc < 0)
-		return rc;
-	names = json_object_get(resp, "DeliveryStreamNames");
-	json_array_foreach(names, i, n) {
-		if (!json_is_string(n))
-			continue;
-		add_stream(l, json_string_value(n));
-		tp_strlcpy(l->last, json_string_value(n), sizeof(l->last));
-	}
-	l->more = tp_jbool(resp, "HasMoreDeliveryStreams") && json_array_size(names) > 0;
-	json_decref(resp);
+	(void)page;
+	(void)i;
+	add_stream(arg, name);
 	return 0;
 }
 
 static int list(tp_clean_ctx *ctx, const char *region, tp_resource_list *out)
 {
-	lister l;
-	int rc;
+	lister l = { ctx, region, out };
 
-	memset(&l, 0, sizeof(l));
-	l.ctx = ctx;
-	l.region = region;
-	l.out = out;
-	do
-		rc = page(&l);
-	while (rc == 0 && l.more);
-	return rc;
+	return tp_each_json_name(ctx->client, SVC, region, "ListDeliveryStreams",
+				 json_pack("{s:i}", "Limit", 100), "DeliveryStreamNames",
+				 "ExclusiveStartDeliveryStreamName", "HasMoreDeliveryStreams",
+				 add_named, &l);
 }
 
 static int remove_stream(tp_clean_ctx *ctx, const tp_resource *r)
@@ -116,11 +93,7 @@ static int gone(tp_clean_ctx *ctx, const tp_resource *r)
 	int rc = describe(ctx, r->region, r->id, &d);
 
 	json_decref(d);
-	if (rc == TP_ENOTFOUND) {
-		tp_error_clear();
-		return 1;
-	}
-	return rc < 0 ? rc : 0;
+	return tp_gone_result(rc);
 }
 
 const tp_resource_type tp_type_firehose_delivery_stream = {

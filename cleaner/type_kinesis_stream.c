@@ -22,8 +22,6 @@ typedef struct lister {
 	tp_clean_ctx *ctx;
 	const char *region;
 	tp_resource_list *out;
-	char last[256];
-	int more;
 } lister;
 
 static int summary(tp_clean_ctx *ctx, const char *region, const char *name, json_t **out)
@@ -61,48 +59,24 @@ static void add_stream(lister *l, const char *name, json_t *s)
 	tp_tags_add(l->out, r, rc);
 }
 
-static int page(lister *l)
+/* StreamSummaries runs alongside StreamNames (when the answer has it). */
+static int add_named(void *arg, const char *name, json_t *page, size_t i)
 {
-	json_t *body = json_pack("{s:i}", "Limit", 100), *resp = NULL, *names, *sums, *n;
-	size_t i;
-	int rc;
+	json_t *s = json_array_get(json_object_get(page, "StreamSummaries"), i);
 
-	if (l->last[0])
-		json_object_set_new(body, "ExclusiveStartStreamName", json_string(l->last));
-	rc = tp_aws_json(l->ctx->client, &resp, SVC, l->region, "ListStreams", body);
-	json_decref(body);
-	if (rc < 0)
-		return rc;
-	names = json_object_get(resp, "StreamNames");
-	sums = json_object_get(resp, "StreamSummaries");
-	json_array_foreach(names, i, n) {
-		json_t *s = json_array_get(sums, i);
-
-		if (!json_is_string(n))
-			continue;
-		if (s && !tp_streq(tp_jstr(s, "StreamName"), json_string_value(n)))
-			s = NULL;
-		add_stream(l, json_string_value(n), s);
-		tp_strlcpy(l->last, json_string_value(n), sizeof(l->last));
-	}
-	l->more = tp_jbool(resp, "HasMoreStreams") && json_array_size(names) > 0;
-	json_decref(resp);
+	if (s && !tp_streq(tp_jstr(s, "StreamName"), name))
+		s = NULL;
+	add_stream(arg, name, s);
 	return 0;
 }
 
 static int list(tp_clean_ctx *ctx, const char *region, tp_resource_list *out)
 {
-	lister l;
-	int rc;
+	lister l = { ctx, region, out };
 
-	memset(&l, 0, sizeof(l));
-	l.ctx = ctx;
-	l.region = region;
-	l.out = out;
-	do
-		rc = page(&l);
-	while (rc == 0 && l.more);
-	return rc;
+	return tp_each_json_name(ctx->client, SVC, region, "ListStreams",
+				 json_pack("{s:i}", "Limit", 100), "StreamNames",
+				 "ExclusiveStartStreamName", "HasMoreStreams", add_named, &l);
 }
 
 static int remove_stream(tp_clean_ctx *ctx, const tp_resource *r)
@@ -124,11 +98,7 @@ static int gone(tp_clean_ctx *ctx, const tp_resource *r)
 	int rc = summary(ctx, r->region, r->id, &s);
 
 	json_decref(s);
-	if (rc == TP_ENOTFOUND) {
-		tp_error_clear();
-		return 1;
-	}
-	return rc < 0 ? rc : 0;
+	return tp_gone_result(rc);
 }
 
 const tp_resource_type tp_type_kinesis_stream = {

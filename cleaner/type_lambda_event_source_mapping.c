@@ -96,11 +96,7 @@ static int gone(tp_clean_ctx *ctx, const tp_resource *r)
 	int rc = call(ctx, r, "GetEventSourceMapping", "GET", &resp);
 
 	json_decref(resp);
-	if (rc == TP_ENOTFOUND) {
-		tp_error_clear();
-		return 1;
-	}
-	return rc < 0 ? rc : 0;
+	return tp_gone_result(rc);
 }
 
 const tp_resource_type tp_type_lambda_event_source_mapping = {

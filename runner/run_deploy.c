@@ -16,6 +16,7 @@
  * end of the run (tp_run_deploy_release).
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "aws/buf.h"
@@ -275,14 +276,15 @@ static void deploy_done(void *p)
 	if (j->extra_error)
 		run_event(r, "warning: %s (an extra stack: %s goes on)", j->extra_error,
 			  a->suite->cfg->name);
-	if (!j->error && j->plan->n > j->plan->nown)
-		run_event(r, "deployed %zu stack%s and %zu extra for %s on %s (%.1f s)", j->plan->nown,
-			  j->plan->nown == 1 ? "" : "s", j->plan->n - j->plan->nown, a->suite->cfg->name,
-			  a->acct->id, (double)(j->end - j->start) / 1000.0);
-	else if (!j->error)
-		run_event(r, "deployed %zu stack%s for %s on %s (%.1f s)", j->plan->n,
-			  j->plan->n == 1 ? "" : "s", a->suite->cfg->name, a->acct->id,
+	if (!j->error) {
+		char extra[48] = "";
+
+		if (j->plan->n > j->plan->nown)
+			snprintf(extra, sizeof(extra), " and %zu extra", j->plan->n - j->plan->nown);
+		run_event(r, "deployed %zu stack%s%s for %s on %s (%.1f s)", j->plan->nown,
+			  j->plan->nown == 1 ? "" : "s", extra, a->suite->cfg->name, a->acct->id,
 			  (double)(j->end - j->start) / 1000.0);
+	}
 	tp_run_attempt_deployed(a, j->error);
 	tp_kv_list_release(&j->outputs);
 	free(landed);

@@ -550,13 +550,20 @@ static void acct_free(run_acct *a)
 	free(a);
 }
 
-void tp_run_forget(run_state *r, run_acct *a)
+/* The run is done with `a`: no more heartbeats, its lease span closed
+ * (ok: released, not lost), the account freed. */
+static void drop(run_state *r, run_acct *a, int ok)
 {
 	tp_loop_timer_cancel(r->loop, a->heartbeat);
-	tp_report_span_close(r->rep, a->lease_span, 0);
+	tp_report_span_close(r->rep, a->lease_span, ok);
 	r->rep->accounts[a->report].released_ms = tp_report_now(r->rep);
 	r->accts[a->handle] = NULL;
 	acct_free(a);
+}
+
+void tp_run_forget(run_state *r, run_acct *a)
+{
+	drop(r, a, 0);
 }
 
 void tp_run_release(run_state *r, int handle)
@@ -566,9 +573,6 @@ void tp_run_release(run_state *r, int handle)
 
 	if (!a)
 		return;
-	tp_loop_timer_cancel(r->loop, a->heartbeat);
-	tp_report_span_close(r->rep, a->lease_span, 1);
-	r->rep->accounts[a->report].released_ms = tp_report_now(r->rep);
 	j = tp_xcalloc(1, sizeof(*j));
 	j->run = r;
 	j->pool = r->pool;
@@ -581,10 +585,9 @@ void tp_run_release(run_state *r, int handle)
 	tp_account_session_name(j->session, r->run_id, "clean");
 	j->token = a->token;
 	j->report = a->report;
-	j->clean = r->o->clean && !r->interrupts && !a->lost;
+	j->clean = r->o->clean && !r->interrupts;   /* a lost lease is never released */
 	if (j->clean)
 		run_event(r, "released %s: cleaning", a->id);
-	r->accts[handle] = NULL;
-	acct_free(a);
+	drop(r, a, 1);
 	tp_jobs_submit(r->jobs, j, release_work, release_done);
 }

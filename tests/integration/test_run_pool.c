@@ -42,22 +42,14 @@ static int setup(void **state)
 	tp_http_global_init();
 	moto = tp_test_moto_start(0, 3);
 	root = tp_test_tmpdir("run-pool");
-	env[0] = tp_xasprintf("AWS_ENDPOINT_URL=%s", tp_local_endpoint(moto));
-	env[1] = tp_xasprintf("AWS_ACCESS_KEY_ID=%s", tp_local_access_key(moto));
-	env[2] = tp_xasprintf("AWS_SECRET_ACCESS_KEY=%s", tp_local_secret_key(moto));
-	env[3] = tp_xstrdup("AWS_REGION=us-east-1");
-	env[4] = tp_xstrdup("AWS_PROFILE=");
-	env[5] = tp_xstrdup("AWS_SESSION_TOKEN=");
+	run_env_moto(env, moto);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	size_t i;
-
 	(void)state;
-	for (i = 0; env[i]; i++)
-		free(env[i]);
+	run_env_free(env);
 	tp_local_stop(moto);
 	tp_test_rmtree(root);
 	free(root);

@@ -56,22 +56,14 @@ static int setup(void **state)
 	root = tp_test_tmpdir("run-shared");
 	probe_dir = tp_xasprintf("%s/probe", root);
 	mkdir(probe_dir, 0700);
-	env[0] = tp_xasprintf("AWS_ENDPOINT_URL=%s", tp_local_endpoint(moto));
-	env[1] = tp_xasprintf("AWS_ACCESS_KEY_ID=%s", tp_local_access_key(moto));
-	env[2] = tp_xasprintf("AWS_SECRET_ACCESS_KEY=%s", tp_local_secret_key(moto));
-	env[3] = tp_xstrdup("AWS_REGION=us-east-1");
-	env[4] = tp_xstrdup("AWS_PROFILE=");
-	env[5] = tp_xstrdup("AWS_SESSION_TOKEN=");
+	run_env_moto(env, moto);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	size_t i;
-
 	(void)state;
-	for (i = 0; env[i]; i++)
-		free(env[i]);
+	run_env_free(env);
 	tp_local_stop(moto);
 	tp_test_rmtree(root);
 	free(root);

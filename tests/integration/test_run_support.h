@@ -22,6 +22,7 @@
 
 #include "aws/buf.h"
 #include "aws/error.h"
+#include "aws/local.h"
 #include "aws/util.h"
 #include "tests/support/testutil.h"
 
@@ -55,6 +56,29 @@ static inline pid_t run_bg(char *const argv[], char *const env_add[], const char
 		}
 		execvp(argv[0], argv);
 		_exit(127);
+	}
+}
+
+/* The environment of a command against local AWS `l` (its endpoint and
+ * keys, a region, no profile or session token) into env[0..5]; env[6]
+ * stays NULL. run_env_free releases it. */
+static inline void run_env_moto(char **env, const tp_local *l)
+{
+	env[0] = tp_xasprintf("AWS_ENDPOINT_URL=%s", tp_local_endpoint(l));
+	env[1] = tp_xasprintf("AWS_ACCESS_KEY_ID=%s", tp_local_access_key(l));
+	env[2] = tp_xasprintf("AWS_SECRET_ACCESS_KEY=%s", tp_local_secret_key(l));
+	env[3] = tp_xstrdup("AWS_REGION=us-east-1");
+	env[4] = tp_xstrdup("AWS_PROFILE=");
+	env[5] = tp_xstrdup("AWS_SESSION_TOKEN=");
+}
+
+static inline void run_env_free(char **env)
+{
+	size_t i;
+
+	for (i = 0; env[i]; i++) {
+		free(env[i]);
+		env[i] = NULL;
 	}
 }
 
