@@ -26,25 +26,22 @@
 /* Every stack some selected suite uses, once. */
 static const tp_deploy_set *all_stacks(run_state *r)
 {
+	const tp_config *c = r->cfg;
 	const char **names;
+	char *used;
 	size_t n = 0, i, k;
 
 	if (r->all_stacks || r->all_stacks_failed)
 		return r->all_stacks;
-	names = tp_xcalloc(r->cfg->n_stacks + 1, sizeof(*names));
-	for (i = 0; i < r->nsuites; i++) {
-		const run_suite *s = &r->suites[i];
-
-		for (k = 0; k < s->nstacks; k++) {
-			size_t j;
-
-			for (j = 0; j < n && strcmp(names[j], s->stacks[k].name) != 0; j++)
-				;
-			if (j == n && n < r->cfg->n_stacks)
-				names[n++] = s->stacks[k].name;
-		}
-	}
-	if (n && tp_deploy_set_new(&r->all_stacks, r->cfg, names, n) < 0) {
+	used = tp_xcalloc(c->n_stacks + 1, 1);
+	for (i = 0; i < r->nsuites; i++)
+		for (k = 0; k < r->suites[i].nstacks; k++)
+			used[tp_config_find_stack(c, r->suites[i].stacks[k].name) - c->stacks] = 1;
+	names = tp_xcalloc(c->n_stacks + 1, sizeof(*names));
+	for (i = 0; i < c->n_stacks; i++)
+		if (used[i])
+			names[n++] = c->stacks[i].name;
+	if (n && tp_deploy_set_new(&r->all_stacks, c, names, n) < 0) {
 		/* every suite's own set was made, so this cannot fail on the
 		 * config; if a file changed meanwhile, deploy without extras */
 		run_event(r, "warning: no extra stacks in this run's deploys: %s", tp_error_last()->msg);
@@ -52,6 +49,7 @@ static const tp_deploy_set *all_stacks(run_state *r)
 		r->all_stacks_failed = 1;
 	}
 	free(names);
+	free(used);
 	return r->all_stacks;
 }
 
