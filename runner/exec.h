@@ -19,7 +19,9 @@
  *   - with opts.guard, a small guard process forked at tp_exec_new learns
  *     of every live group through a pipe; when the runner dies, even by
  *     SIGKILL, the pipe closes and the guard terminates every group still
- *     listed (SIGTERM, grace, SIGKILL).
+ *     listed and every process carrying the run marker (SIGTERM, grace,
+ *     SIGKILL): a suite started just before the runner died, and one that
+ *     left its group, die too.
  *
  * DESIGN (threads): none of its own. Everything runs on the thread of the
  * tp_loop it is given: pidfds of group leaders wake the loop when they

@@ -48,7 +48,7 @@ int tp_exec_guard_start(tp_exec *x);
 void tp_exec_guard_add(tp_exec *x, pid_t pgid);
 void tp_exec_guard_remove(tp_exec *x, pid_t pgid);
 
-/* Close the pipe and wait for the guard to exit. */
+/* Tell the guard the runner stops normally, close the pipe, wait for the guard. */
 void tp_exec_guard_stop(tp_exec *x);
 
 /* ---- exec_orphans.c ---------------------------------------------------- */

@@ -2,7 +2,8 @@
  * Suite processes: environment, working directory and log; exit codes;
  * timeouts with SIGTERM then SIGKILL after the grace; termination; and no
  * survivor: background members of the group, processes that left the
- * group (setsid), and the groups of a runner killed with SIGKILL (guard).
+ * group (setsid), and the groups of a runner killed with SIGKILL (guard),
+ * with what the guard was never told of (the run marker).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -286,6 +287,39 @@ static void test_exec__escaped_orphan_killed(void **state)
 	free(log);
 }
 
+/* In a forked child, a runner with a guard: runs `cmd` through the executor
+ * and, when `unlisted` is given, that command in a group of its own that the
+ * executor (and so the guard) never hears of; then loops until killed. */
+static __attribute__((noreturn)) void guarded_runner(fixture *f, const char *marker, char **env,
+						     char *cmd, char *unlisted)
+{
+	tp_exec_opts o = TP_EXEC_OPTS_INIT;
+	tp_exec_spec s = TP_EXEC_SPEC_INIT;
+	tp_loop *loop = NULL;
+	tp_exec *x = NULL;
+
+	tp_loop_new(&loop);
+	o.loop = loop;
+	o.done = on_done;
+	o.ctx = f;
+	o.guard = 1;
+	o.run_marker = marker;
+	if (tp_exec_new(&x, &o) < 0)
+		_exit(2);
+	s.command = cmd;
+	s.envp = env;
+	s.log_path = tp_xasprintf("%s/g.log", f->dir);
+	if (tp_exec_start(x, &s, NULL) < 0)
+		_exit(3);
+	if (unlisted && fork() == 0) {
+		setpgid(0, 0);
+		execle("/bin/sh", "sh", "-c", unlisted, (char *)NULL, env);
+		_exit(127);
+	}
+	for (;;)
+		tp_loop_run_once(loop, 1000);
+}
+
 /* The runner dies by SIGKILL: the guard ends its suites' groups. */
 static void test_exec__guard_after_sigkill(void **state)
 {
@@ -298,27 +332,8 @@ static void test_exec__guard_after_sigkill(void **state)
 	assert_true(runner >= 0);
 	if (runner == 0) {
 		char *env[] = { "PATH=/usr/bin:/bin", NULL };
-		char *log = tp_xasprintf("%s/g.log", f->dir);
-		char *cmd = tp_xasprintf("echo $$ > %s; sleep 300", pidfile);
-		tp_exec_opts o = TP_EXEC_OPTS_INIT;
-		tp_exec_spec s = TP_EXEC_SPEC_INIT;
-		tp_loop *loop = NULL;
-		tp_exec *x = NULL;
 
-		tp_loop_new(&loop);
-		o.loop = loop;
-		o.done = on_done;
-		o.ctx = f;
-		o.guard = 1;
-		if (tp_exec_new(&x, &o) < 0)
-			_exit(2);
-		s.command = cmd;
-		s.envp = env;
-		s.log_path = log;
-		if (tp_exec_start(x, &s, NULL) < 0)
-			_exit(3);
-		for (;;)
-			tp_loop_run_once(loop, 1000);
+		guarded_runner(f, NULL, env, tp_xasprintf("echo $$ > %s; sleep 300", pidfile), NULL);
 	}
 	group = read_pid(pidfile, 5000);
 	assert_int_equal(kill(-group, 0), 0);
@@ -326,6 +341,58 @@ static void test_exec__guard_after_sigkill(void **state)
 	assert_int_equal(waitpid(runner, &status, 0), runner);
 	assert_group_gone(group, 5000);
 	free(pidfile);
+}
+
+/* `pid` exited and, if this (subreaper) process adopted it, was reaped. */
+static void assert_pid_gone(pid_t pid, int64_t ms)
+{
+	int64_t until = tp_now_ms() + ms;
+
+	while (kill(pid, 0) == 0) {
+		waitpid(pid, NULL, WNOHANG);
+		if (tp_now_ms() > until)
+			fail_msg("process %d is still there", (int)pid);
+		tp_sleep_ms(20);
+	}
+	assert_int_equal(errno, ESRCH);
+}
+
+/* The runner dies by SIGKILL before it could tell the guard of a group it
+ * started, and a suite's child has left its group: the guard finds both by
+ * the run marker in their environment. */
+static void test_exec__guard_finds_the_unlisted_by_marker(void **state)
+{
+	fixture *f = *state;
+	char *unlisted = tp_xasprintf("%s/unlisted.pid", f->dir);
+	char *escaped = tp_xasprintf("%s/escaped.pid", f->dir);
+	char *listed = tp_xasprintf("%s/listed.pid", f->dir);
+	char *marker = tp_xasprintf("TIDEPOOL_RUN_ID=guard-%d", (int)getpid());
+	pid_t runner, pids[3];
+	int status, i;
+
+	runner = fork();
+	assert_true(runner >= 0);
+	if (runner == 0) {
+		char *env[] = { "PATH=/usr/bin:/bin", marker, NULL };
+
+		guarded_runner(f, marker, env,
+			       tp_xasprintf("setsid sleep 300 & echo $! > %s; echo $$ > %s; exec sleep 300",
+					    escaped, listed),
+			       tp_xasprintf("echo $$ > %s; exec sleep 300", unlisted));
+	}
+	pids[0] = read_pid(listed, 5000);
+	pids[1] = read_pid(escaped, 5000);
+	pids[2] = read_pid(unlisted, 5000);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(kill(pids[i], 0), 0);
+	kill(runner, SIGKILL);
+	assert_int_equal(waitpid(runner, &status, 0), runner);
+	for (i = 0; i < 3; i++)
+		assert_pid_gone(pids[i], 5000);
+	free(unlisted);
+	free(escaped);
+	free(listed);
+	free(marker);
 }
 
 int main(void)
@@ -337,6 +404,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exec__terminate_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec__escaped_orphan_killed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec__guard_after_sigkill, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec__guard_finds_the_unlisted_by_marker, setup,
+						teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
