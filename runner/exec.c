@@ -204,15 +204,20 @@ static void on_timeout(void *ctx)
 	send_term(p);
 }
 
+/* SIGTERM now, SIGKILL after the grace; reported terminated unless it timed out. */
+static void terminate(tp_exec_proc *p)
+{
+	if (!p->timed_out)
+		p->terminated = 1;
+	send_term(p);
+}
+
 void tp_exec_terminate_all(tp_exec *x)
 {
 	size_t i;
 
-	for (i = 0; i < x->nprocs; i++) {
-		if (!x->procs[i]->timed_out)
-			x->procs[i]->terminated = 1;
-		send_term(x->procs[i]);
-	}
+	for (i = 0; i < x->nprocs; i++)
+		terminate(x->procs[i]);
 }
 
 int tp_exec_terminate(tp_exec *x, int pid)
@@ -220,12 +225,10 @@ int tp_exec_terminate(tp_exec *x, int pid)
 	size_t i;
 
 	for (i = 0; i < x->nprocs; i++) {
-		if (x->procs[i]->pid != pid)
-			continue;
-		if (!x->procs[i]->timed_out)
-			x->procs[i]->terminated = 1;
-		send_term(x->procs[i]);
-		return 0;
+		if (x->procs[i]->pid == pid) {
+			terminate(x->procs[i]);
+			return 0;
+		}
 	}
 	return TP_ENOTFOUND;
 }

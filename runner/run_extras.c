@@ -22,7 +22,6 @@
 #include "aws/util.h"
 #include "runner/run_internal.h"
 
-
 /* Every stack some selected suite uses, once. */
 static const tp_deploy_set *all_stacks(run_state *r)
 {

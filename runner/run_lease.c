@@ -363,9 +363,8 @@ static void lose(run_state *r, run_acct *a, const char *why)
 	tp_loop_timer_cancel(r->loop, a->heartbeat);
 	a->heartbeat = 0;
 	ra->lease_lost = tp_xstrdup(why);
-	run_event(r, "warning: the lease on %s was lost (%s): %s", a->id, why,
-		  a->busy ? "stopping its suite; this run neither releases nor cleans it"
-			  : "this run neither releases nor cleans it");
+	run_event(r, "warning: the lease on %s was lost (%s): %sthis run neither releases nor "
+		  "cleans it", a->id, why, a->busy ? "stopping its suite; " : "");
 	tp_sched_account_lost(r->sched, a->handle);
 	if (a->busy)
 		tp_run_attempt_lost(a->busy);   /* forgotten when the attempt ends */

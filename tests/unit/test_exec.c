@@ -189,14 +189,13 @@ static void test_exec__timeout_term_then_kill(void **state)
 	free(log);
 }
 
-/* A leader that honours SIGTERM ends within the grace. */
-static void test_exec__terminate_all(void **state)
+/* Two `sleep 300` in groups of their own, logging to DIR/NAME (returned, to free). */
+static char *start_two_sleepers(fixture *f, const char *name, int pids[2])
 {
-	fixture *f = *state;
 	char *env[] = { "PATH=/usr/bin:/bin", MARKER, NULL };
-	char *log = tp_xasprintf("%s/i.log", f->dir);
+	char *log = tp_xasprintf("%s/%s", f->dir, name);
 	tp_exec_spec s = TP_EXEC_SPEC_INIT;
-	int pids[2], i;
+	int i;
 
 	s.command = "sleep 300";
 	s.envp = env;
@@ -204,6 +203,16 @@ static void test_exec__terminate_all(void **state)
 	for (i = 0; i < 2; i++)
 		assert_int_equal(tp_exec_start(f->x, &s, &pids[i]), 0);
 	tp_sleep_ms(100);
+	return log;
+}
+
+/* A leader that honours SIGTERM ends within the grace. */
+static void test_exec__terminate_all(void **state)
+{
+	fixture *f = *state;
+	int pids[2], i;
+	char *log = start_two_sleepers(f, "i.log", pids);
+
 	tp_exec_terminate_all(f->x);
 	wait_done(f, 2, 5000);
 	for (i = 0; i < 2; i++) {
@@ -218,17 +227,9 @@ static void test_exec__terminate_all(void **state)
 static void test_exec__terminate_one(void **state)
 {
 	fixture *f = *state;
-	char *env[] = { "PATH=/usr/bin:/bin", MARKER, NULL };
-	char *log = tp_xasprintf("%s/t.log", f->dir);
-	tp_exec_spec s = TP_EXEC_SPEC_INIT;
-	int pids[2], i;
+	int pids[2];
+	char *log = start_two_sleepers(f, "t.log", pids);
 
-	s.command = "sleep 300";
-	s.envp = env;
-	s.log_path = log;
-	for (i = 0; i < 2; i++)
-		assert_int_equal(tp_exec_start(f->x, &s, &pids[i]), 0);
-	tp_sleep_ms(100);
 	assert_int_equal(tp_exec_terminate(f->x, pids[0]), 0);
 	wait_done(f, 1, 5000);
 	assert_int_equal(f->results[0].pid, pids[0]);

@@ -334,6 +334,12 @@ static void test_sched__one_suite_at_a_time_per_account(void **state)
 static const tp_stack_ref stack_a[] = { { "a", "h1" } };
 static const tp_stack_ref stack_b[] = { { "b", "h2" } };
 
+/* The store recorded `stack` on account `acct` before the run. */
+static void holds(sim *m, int acct, const tp_stack_ref *stack)
+{
+	m->initial[acct][m->ninitial[acct]++] = *stack;
+}
+
 /*
  * Account 0 has a@h1, account 1 b@h2: each takes the suite that needs what
  * it has, though longest first alone would hand the longer needs-b to the
@@ -346,10 +352,8 @@ static void test_sched__affinity_beats_a_slightly_longer_suite(void **state)
 
 	(void)state;
 	sim_init(&m, 2, 0);
-	m.initial[0][0] = stack_a[0];
-	m.ninitial[0] = 1;
-	m.initial[1][0] = stack_b[0];
-	m.ninitial[1] = 1;
+	holds(&m, 0, stack_a);
+	holds(&m, 1, stack_b);
 	add(&m, "needs-b", 55000, 0, stack_b, 1);
 	add(&m, "needs-a", 50000, 0, stack_a, 1);
 	assert_int_equal(sim_run(&m), 55000);       /* no deploy anywhere */
@@ -365,8 +369,7 @@ static void test_sched__longest_first_beats_small_affinity(void **state)
 
 	(void)state;
 	sim_init(&m, 1, 0);
-	m.initial[0][0] = stack_a[0];
-	m.ninitial[0] = 1;
+	holds(&m, 0, stack_a);
 	add(&m, "needs-b", 600000, 0, stack_b, 1);
 	add(&m, "needs-a", 50000, 0, stack_a, 1);
 	sim_run(&m);
@@ -574,10 +577,8 @@ static void test_sched__longest_first_ignores_deploys(void **state)
 	(void)state;
 	for (p = TP_SCHED_POLICY_LONGEST; p <= TP_SCHED_POLICY_FIFO; p++) {
 		sim_init_with(&m, 2, 0, p, NULL);
-		m.initial[0][0] = stack_a[0];
-		m.ninitial[0] = 1;
-		m.initial[1][0] = stack_b[0];
-		m.ninitial[1] = 1;
+		holds(&m, 0, stack_a);
+		holds(&m, 1, stack_b);
 		add(&m, "needs-b", 55000, 0, stack_b, 1);
 		add(&m, "needs-a", 50000, 0, stack_a, 1);
 		assert_int_equal(tp_sched_lease_score(m.s, stack_a, 1), 0);
@@ -662,8 +663,7 @@ static void test_sched__endgame_leaves_a_suite_to_the_account_with_its_stacks(vo
 	(void)state;
 	sim_init(&m, 2, 0);
 	m.stack_ms = 300000;
-	m.initial[0][0] = stack_a[0];
-	m.ninitial[0] = 1;
+	holds(&m, 0, stack_a);
 	add(&m, "L", 100000, 0, NULL, 0);
 	add(&m, "S", 50000, 0, stack_a, 1);
 	assert_int_equal(sim_run(&m), 150000);
@@ -860,11 +860,9 @@ static void test_sched__the_plan_keeps_the_account_more_suites_fit(void **state)
 	(void)state;
 	sim_init(&m, 2, 0);
 	m.stack_ms = 300000;
-	m.initial[0][0] = stack_a[0];
-	m.initial[0][1] = stack_b[0];
-	m.ninitial[0] = 2;
-	m.initial[1][0] = stack_a[0];
-	m.ninitial[1] = 1;
+	holds(&m, 0, stack_a);
+	holds(&m, 0, stack_b);
+	holds(&m, 1, stack_a);
 	add(&m, "A", 100000, 0, stack_a, 1);
 	add(&m, "B", 90000, 0, stack_b, 1);
 	add(&m, "C", 10000, 0, NULL, 0);
@@ -892,8 +890,7 @@ static void test_sched__a_suite_past_its_time_does_not_hold_the_others(void **st
 	(void)state;
 	sim_init(&m, 2, 0);
 	m.stack_ms = 300000;
-	m.initial[0][0] = stack_a[0];
-	m.ninitial[0] = 1;
+	holds(&m, 0, stack_a);
 	u = add(&m, "U", 100000, 0, stack_a, 1);
 	add(&m, "V", 90000, 0, stack_a, 1);
 	add(&m, "W", 50000, 0, NULL, 0);
