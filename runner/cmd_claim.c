@@ -13,6 +13,7 @@
 #include "runner/cli.h"
 #include "runner/commands.h"
 #include "runner/deploy_claim.h"
+#include "runner/deploy_leased.h"
 #include "runner/json_out.h"
 #include "runner/project.h"
 
@@ -186,7 +187,8 @@ static int claim(const struct args *a, const char *owner, long ttl, long wait)
 
 	if (tp_project_open(&p, a->dir, a->file) < 0)
 		return tp_cli_fail("claim");
-	if (a->deploy && tp_deploy_claim_check(p.config) < 0) {   /* bad input: before leasing */
+	/* bad input, and an AWS that does not answer: before leasing */
+	if (a->deploy && (tp_deploy_claim_check(p.config) < 0 || tp_deploy_preflight(p.config) < 0)) {
 		tp_project_release(&p);
 		return tp_cli_fail("claim");
 	}

@@ -312,7 +312,7 @@ static int go(run *r)
 		return TP_EXIT_OK;
 	}
 	if (tp_project_open(&r->p, r->a->dir, r->a->file) < 0 || tp_pool_sync(r->p.pool, NULL) < 0 ||
-	    (r->a->all ? all_available(r) : named(r)) < 0)
+	    (r->a->all ? all_available(r) : named(r)) < 0 || tp_deploy_preflight(r->config) < 0)
 		return tp_cli_fail("deploy");
 	lease_all(r);
 	rc = deploy(r);

@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "accounts/creds.h"
+#include "aws/client.h"
 #include "aws/error.h"
+#include "aws/sts.h"
 #include "aws/util.h"
 #include "runner/deploy.h"
 #include "runner/deploy_cfn.h"
@@ -262,4 +264,19 @@ void tp_deploy_leased_free(tp_deploy_leased *l)
 	free(l->slots);
 	free(l->by_dep);
 	free(l);
+}
+
+int tp_deploy_preflight(const tp_config *c)
+{
+	tp_aws_client_opts co = TP_AWS_CLIENT_OPTS_INIT;
+	tp_aws_client *client = NULL;
+	tp_identity id;
+	int rc;
+
+	co.region = c->regions.items[0];
+	rc = tp_aws_client_new(&client, &co);
+	if (rc == 0)
+		rc = tp_sts_get_caller_identity(client, &id);
+	tp_aws_client_free(client);
+	return rc < 0 ? tp_error_prefix("cannot deploy: your own AWS credentials: ") : 0;
 }

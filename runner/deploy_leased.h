@@ -62,4 +62,14 @@ void tp_deploy_leased_summary(const tp_deploy_leased *l, size_t i, tp_deploy_sum
 /* NULL is a no-op. targets[i].error stays the caller's to free. */
 void tp_deploy_leased_free(tp_deploy_leased *l);
 
+/*
+ * Whether AWS answers this process's own credentials (STS
+ * GetCallerIdentity in the project's first region, with the client's
+ * retries only): called before leasing anything to deploy, so a dead
+ * endpoint or broken credentials fail in a second or two with the reason,
+ * rather than after the deploy state machine has retried every stack's
+ * first call for minutes. 0, or -1 with the error set.
+ */
+int tp_deploy_preflight(const tp_config *c);
+
 #endif

@@ -620,16 +620,35 @@ static int dead_port(void)
 	return port;
 }
 
+/* `tidepool ARGS` against the dead endpoint `url`: exit 3 within 10 s, naming it and why. */
+static void fails_fast(const char *const *args, const char *url)
+{
+	char *out = NULL, *err = NULL;
+	int64_t t0 = tp_now_ms(), ms;
+	int rc;
+
+	rc = tidepool(args, &out, &err);
+	ms = tp_now_ms() - t0;
+	print_message("dead endpoint: tidepool %s: exit %d after %lld ms: %s", args[0], rc,
+		      (long long)ms, err);
+	assert_int_equal(rc, 3);
+	assert_true(ms < 10000);
+	if (!strstr(err, url) || !strstr(err, "connect"))
+		fail_msg("the error does not name %s and the reason:\n%s", url, err);
+	free(out);
+	free(err);
+}
+
 static void test_faults__dead_endpoint(void **state)
 {
 	char *dir = tp_xasprintf("%s/dead", root), *url, *p;
 	char *report = tp_xasprintf("%s/report", dir);
-	const char *args[] = { "run", "-C", dir, "--report", report, NULL };
-	char *out = NULL, *err = NULL, *before, *after;
+	const char *run[] = { "run", "-C", dir, "--report", report, NULL };
+	const char *claim[] = { "claim", "-C", dir, "--deploy", NULL };
+	const char *deploy[] = { "deploy", "-C", dir, "--all", NULL };
+	char *before, *after;
 	char *saved = env[0];
 	json_t *st;
-	int64_t t0, ms;
-	int rc;
 
 	(void)state;
 	mkdir(dir, 0700);
@@ -650,16 +669,9 @@ static void test_faults__dead_endpoint(void **state)
 	st = status(dir);
 	before = json_dumps(json_object_get(st, "accounts"), JSON_SORT_KEYS);
 	json_decref(st);
-	t0 = tp_now_ms();
-	rc = tidepool(args, &out, &err);
-	ms = tp_now_ms() - t0;
-	print_message("dead endpoint: exit %d after %lld ms: %s", rc, (long long)ms, err);
-	assert_int_equal(rc, 3);
-	assert_true(ms < 10000);
-	if (!strstr(err, url) || !strstr(err, "connect"))
-		fail_msg("the error does not name %s and the reason:\n%s", url, err);
-	free(out);
-	free(err);
+	fails_fast(run, url);
+	fails_fast(claim, url);       /* before leasing: not after minutes of deploy retries */
+	fails_fast(deploy, url);
 	st = status(dir);
 	after = json_dumps(json_object_get(st, "accounts"), JSON_SORT_KEYS);
 	assert_string_equal(after, before);
