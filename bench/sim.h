@@ -186,6 +186,7 @@ typedef struct sim_run_opts {
 
 typedef struct sim_run_result {
 	int64_t makespan_ms;           /* from the start to the last suite's end */
+	int64_t first_end_ms;          /* when the last first attempt ended; retries may run on */
 	double cpu_s;                  /* the whole run: scheduler, deployer, cloud, driver */
 	double sched_cpu_s;            /* inside tp_sched_* only */
 	int passed, failed, errors, flaky;

@@ -225,6 +225,37 @@ static void test_sim__runs_are_deterministic_and_complete(void **state)
 }
 
 /*
+ * first_end_ms, the end of the last first attempt: the run's end when no
+ * suite fails; when every first run fails, the retries run on past it.
+ */
+static void test_sim__first_attempts_end_before_the_retries(void **state)
+{
+	double rates[] = { 0.0, 1.0 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < TP_ARRAY_SIZE(rates); i++) {
+		sim_scenario sc = small(1, 4);
+		sim_run_result r;
+		sim_workload w;
+
+		sc.fail_rate = rates[i];
+		sim_workload_init(&w, &sc);
+		run_policy(&r, &w, TP_SCHED_POLICY_AFFINITY);
+		assert_true(r.first_end_ms > 0);
+		if (rates[i] == 0.0) {
+			assert_int_equal(r.attempts, 200);
+			assert_int_equal(r.first_end_ms, r.makespan_ms);
+		} else {
+			assert_true(r.attempts > 200);
+			assert_true(r.first_end_ms < r.makespan_ms);
+		}
+		sim_run_result_release(&r);
+		sim_workload_release(&w);
+	}
+}
+
+/*
  * No run finishes before its lower bound, whatever the policy (affinity
  * with and without extras) and pool, over five workloads, one of them with
  * many failures and a noisy history.
@@ -355,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_sim__cloud_stack_lifecycle),
 		cmocka_unit_test(test_sim__workload_is_closed_and_deterministic),
 		cmocka_unit_test(test_sim__runs_are_deterministic_and_complete),
+		cmocka_unit_test(test_sim__first_attempts_end_before_the_retries),
 		cmocka_unit_test(test_sim__bound_is_below_every_makespan),
 		cmocka_unit_test(test_sim__placement_counts_what_warm_accounts_cannot_hold),
 		cmocka_unit_test(test_sim__extras_shorten_cold_pools),
