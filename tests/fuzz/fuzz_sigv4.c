@@ -13,8 +13,12 @@
  *   - the string to sign ends with the SHA-256 of the canonical request;
  *   - the signature is HMAC-SHA256 of the string to sign under a key
  *     derived here with OpenSSL from the secret (not through the cache);
- *   - the Authorization header / presigned query carries that signature,
- *     and the secret key appears nowhere unless the input itself holds it.
+ *   - the Authorization header / presigned query carries that signature;
+ *   - nothing but the signature depends on the secret key: signed again
+ *     with another secret, everything else is byte-identical, and so is a
+ *     refusal's message (so no part of the secret can be in them; the input
+ *     itself may well spell the secret, even in another case or
+ *     percent-encoded, and the canonical request then rightly holds it).
  *
  * Input (tests/fuzz/corpus/sigv4/): byte 0 is a set of flags, the rest a
  * request as tests/sigv4/v4/<case>/request.txt writes it:
@@ -50,6 +54,9 @@ struct setting {
 	const char *region;
 	const char *service;
 };
+
+/* The secret signed with too, to see what depends on it. */
+#define OTHER_SECRET "0ther/Secret+KEY"
 
 static const struct setting settings[4] = {
 	{ "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", 1440938160, "20150830", "us-east-1", "service" },
@@ -332,14 +339,8 @@ static void check_payload(const tp_sigv4_out *out, const tp_sigv4_request *req)
 
 /* ---- signing ------------------------------------------------------------------------------ */
 
-static int contains(const tp_buf *b, const char *s)
-{
-	return b->len && memmem(b->ptr, b->len, s, strlen(s)) != NULL;
-}
-
 static void check_signed(const tp_sigv4_out *out, const tp_sigv4_request *req,
-			 const tp_sigv4_opts *opts, const struct setting *s, int presign,
-			 int secret_in_input)
+			 const tp_sigv4_opts *opts, const struct setting *s, int presign)
 {
 	char hex[65], *tail;
 	size_t i;
@@ -367,10 +368,39 @@ static void check_signed(const tp_sigv4_out *out, const tp_sigv4_request *req,
 	for (i = 0; i < out->nadd_headers; i++)
 		if (!out->add_headers[i].name || !out->add_headers[i].value)
 			abort();
-	if (!secret_in_input &&
-	    (contains(&out->canonical_request, s->secret) || contains(&out->query, s->secret) ||
-	     contains(&out->authorization, s->secret) || contains(&out->string_to_sign, s->secret)))
+}
+
+/* b[0..len) without its last `sig` bytes equals a's without its last `sig`. */
+static int same_but_tail(const tp_buf *a, const tp_buf *b, size_t sig)
+{
+	if (a->len != b->len)
+		return 0;
+	if (a->len < sig)
+		return a->len == 0 && b->len == 0;
+	return memcmp(a->ptr, b->ptr, a->len - sig) == 0;
+}
+
+/*
+ * a and b signed the same request with different secrets: all but the
+ * signature (the last 64 characters of the Authorization value or the
+ * presigned query) is the same.
+ */
+static void check_secret_free(const tp_sigv4_out *a, const tp_sigv4_out *b)
+{
+	size_t i;
+
+	if (strcmp(tp_buf_cstr(&a->canonical_request), tp_buf_cstr(&b->canonical_request)) ||
+	    strcmp(tp_buf_cstr(&a->string_to_sign), tp_buf_cstr(&b->string_to_sign)) ||
+	    strcmp(a->amz_date, b->amz_date) || strcmp(a->payload_hash, b->payload_hash) ||
+	    !same_but_tail(&a->authorization, &b->authorization, 64) ||
+	    !same_but_tail(&a->query, &b->query, 64) || a->nadd_headers != b->nadd_headers ||
+	    !strcmp(a->signature, b->signature))
 		abort();
+	for (i = 0; i < a->nadd_headers; i++)
+		if (strcmp(a->add_headers[i].name, b->add_headers[i].name) ||
+		    (strcmp(a->add_headers[i].name, "Authorization") != 0 &&
+		     strcmp(a->add_headers[i].value, b->add_headers[i].value) != 0))
+			abort();
 }
 
 static void check_same(const tp_sigv4_out *a, const tp_sigv4_out *b)
@@ -410,11 +440,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	tp_sigv4_out out = TP_SIGV4_OUT_INIT, again = TP_SIGV4_OUT_INIT;
 	tp_sigv4_opts opts = TP_SIGV4_OPTS_INIT;
-	tp_sigv4_creds creds;
+	tp_sigv4_creds creds, other;
 	const struct setting *s;
 	struct request r;
 	unsigned flags;
-	int presign, rc, rc2, secret_in_input;
+	char *msg = NULL;
+	int presign, rc, rc2;
 
 	if (!size)
 		return 0;
@@ -434,13 +465,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	opts.content_sha256_header = (flags & 4) != 0;
 	opts.keep_path = (flags & 8) != 0;
 	opts.expires = opts.s3 ? 604800 : 0;
-	secret_in_input = memmem(data, size, s->secret, strlen(s->secret)) != NULL;
+	other = creds;
+	other.secret_access_key = OTHER_SECRET;
 
 	rc = sign(&out, presign, &r.req, &creds, &opts);
 	if (rc == 0)
-		check_signed(&out, &r.req, &opts, s, presign, secret_in_input);
-	else if (!secret_in_input && strstr(tp_error_last()->msg, s->secret))
+		check_signed(&out, &r.req, &opts, s, presign);
+	else
+		msg = tp_xstrdup(tp_error_last()->msg);
+	rc2 = sign(&again, presign, &r.req, &other, &opts);
+	if (rc2 != rc)
 		abort();
+	if (rc == 0)
+		check_secret_free(&out, &again);
+	else if (strcmp(msg, tp_error_last()->msg) != 0)
+		abort();
+	free(msg);
 	if ((flags >> 6) == 3)
 		tp_sigv4_cache_clear();
 	rc2 = sign(&again, presign, &r.req, &creds, &opts);
