@@ -129,19 +129,20 @@ void sim_report_scenario(const sim_scenario_result *r)
 	calls_per_stack(aff);
 	{
 		int64_t m = r->w->sc.naccounts;
-		char t[32], d[32], idle[32];
+		char t[32], d[32], idle[32], room[32], first[32], after[32];
 
 		sim_format_ms(t, sizeof(t), aff->test_ms / m);
 		sim_format_ms(d, sizeof(d), aff->deploy_wait_ms / m);
 		sim_format_ms(idle, sizeof(idle), aff->makespan_ms - (aff->test_ms + aff->deploy_wait_ms) / m);
 		printf("  per account (longest+affinity): tests %s, waiting for deploys %s, idle %s\n", t, d, idle);
-		sim_format_ms(t, sizeof(t), r->bound.lb_ms > aff->test_ms / m ?
+		sim_format_ms(room, sizeof(room), r->bound.lb_ms > aff->test_ms / m ?
 				 r->bound.lb_ms - aff->test_ms / m : 0);
-		sim_format_ms(d, sizeof(d), aff->first_end_ms);
-		sim_format_ms(idle, sizeof(idle), aff->makespan_ms - aff->first_end_ms);
+		sim_format_ms(first, sizeof(first), aff->first_end_ms);
+		sim_format_ms(after, sizeof(after), aff->makespan_ms - aff->first_end_ms);
 		printf("  where the gap is (longest+affinity): the bound leaves %s per account for deploys "
 		       "(LB - tests / accounts); the last first attempt ended at %s (%.3f of LB), retries "
-		       "ran on for %s after it\n", t, d, ratio(aff->first_end_ms, r->bound.lb_ms), idle);
+		       "ran on for %s after it\n", room, first, ratio(aff->first_end_ms, r->bound.lb_ms),
+		       after);
 	}
 	printf("  suites: %d passed, %d failed, %d flaky; attempts %d (%d ERROR from failed deploys), "
 	       "%d without any deploy; %d accounts used; %d stacks deployed beyond their suites' "

@@ -354,24 +354,20 @@ static int tally(run *r, size_t dep, tp_stack_ref *landed, size_t *nlanded)
 	return ok;
 }
 
-/* An attempt of suite u ends now: the first attempts' end. */
-static void attempt_ended(run *r, size_t u)
+/*
+ * An attempt of suite u ends now, with `result`: the first attempts' end,
+ * and its line of --timeline: account, suite, attempt, RUN, test start
+ * (-1: none), end, result.
+ */
+static void attempt_end(run *r, size_t u, int64_t test_at, int result)
 {
 	tp_sched_suite_state st;
 
 	tp_sched_suite_get(r->s, (int)u, &st);
 	if (st.attempts == 1 && r->now > r->out->first_end_ms)
 		r->out->first_end_ms = r->now;
-}
-
-/* One attempt's line of --timeline: account, suite, attempt, RUN, test start (-1: none), end, result. */
-static void timeline(run *r, size_t u, int64_t test_at, int result)
-{
-	tp_sched_suite_state st;
-
 	if (!r->o.timeline)
 		return;
-	tp_sched_suite_get(r->s, (int)u, &st);
 	fprintf(r->o.timeline, "%s\t%s\t%llu\t%s\t%d\t%zu\t%d\t%lld\t%lld\t%lld\t%d\t%lld\t%zu"
 		"\t%lld\t%lld\n",
 		r->w->sc.label, r->w->sc.warm ? "warm" : "cold", (unsigned long long)r->w->sc.seed,
@@ -393,8 +389,7 @@ static void deployment_done(run *r, size_t dep)
 	if (!ok) {                 /* as runner/run_deploy.c: nothing recorded, the attempt ends */
 		free(landed);
 		r->out->errors++;
-		attempt_ended(r, d->suite);
-		timeline(r, d->suite, -1, TP_SCHED_ERROR);
+		attempt_end(r, d->suite, -1, TP_SCHED_ERROR);
 		SCHED(r, tp_sched_suite_done(r->s, (int)d->suite, TP_SCHED_ERROR));
 		return;
 	}
@@ -554,8 +549,7 @@ static void dispatch(run *r, const sim_event *ev)
 		free(c);
 		break;
 	case EV_TEST_DONE:
-		attempt_ended(r, ev->a);
-		timeline(r, ev->a, r->suites[ev->a].test_at, (int)ev->b);
+		attempt_end(r, ev->a, r->suites[ev->a].test_at, (int)ev->b);
 		SCHED(r, tp_sched_suite_done(r->s, (int)ev->a, (tp_sched_result)ev->b));
 		r->sched_dirty = 1;
 		break;
