@@ -67,26 +67,10 @@ if [ $rc -eq 0 ]; then
 	rm -f "$log"
 	exit 0
 fi
-# The progress lines would bury the finding in CI's output: print what says
-# what happened (libFuzzer's seed, the report from its first line on, capped)
-# and the input itself, so it can be replayed from the log alone.
+# The progress lines would bury the finding in CI's output: report.sh prints
+# what says what happened, and the input itself.
 echo "smoke.sh: $target exited with $rc$([ $rc -gt 128 ] && echo " (signal $((rc - 128)))")" >&2
-grep -E '^INFO: Seed' "$log" >&2 || true
-report='==[0-9]+==|^ALARM|ERROR: libFuzzer|deadly signal|^MS: [0-9]'
-if grep -qE "$report" "$log"; then
-	echo "smoke.sh: the last progress line and the report:" >&2
-	awk -v re="$report" '/^#[0-9]+/ { last = $0 }
-		!found && $0 ~ re { found = 1; print last }
-		found && n++ < 120' "$log" >&2
-else
-	echo "smoke.sh: no report in the log; its last 40 lines:" >&2
-	tail -n 40 "$log" >&2
-fi
-input=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
-if [ -n "$input" ] && [ -f "$input" ]; then
-	echo "smoke.sh: the input, base64 (replay: base64 -d > FILE; $binary FILE):" >&2
-	base64 -w 76 "$input" | head -n 100 >&2
-fi
+"$src/tests/fuzz/report.sh" "$log" "$binary" >/dev/null
 echo "smoke.sh: $target failed; the input is in $fuzz_build/artifacts/," \
      "the full log in $log (replay: $binary FILE)" >&2
 exit 1
