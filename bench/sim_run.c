@@ -556,7 +556,6 @@ static void dispatch(run *r, const sim_event *ev)
 	case EV_WAKE:
 		if (ev->at == r->wake_at)
 			r->wake_at = INT64_MAX;
-	r->sched_wake_at = INT64_MAX;
 		break;
 	case EV_SCHED_WAKE:
 		if (ev->at == r->sched_wake_at)
