@@ -510,27 +510,15 @@ static tp_aws_client *account_client(const char *dir, const char *account, long 
 /* Queues named sweep-* in `account`, straight from moto (no faults). */
 static size_t queues_left(const char *account)
 {
-	tp_aws_client *base = tp_test_moto_client(moto, 3), *c = NULL;
-	tp_aws_client_opts o = TP_AWS_CLIENT_OPTS_INIT;
-	tp_creds cr = TP_CREDS_INIT;
-	char *arn = tp_xasprintf("arn:aws:iam::%s:role/OrganizationAccountAccessRole", account);
+	tp_aws_client *c = tp_test_moto_client_in(moto, account, "faults-test", NULL);
 	json_t *out = NULL, *req = json_pack("{s:s}", "QueueNamePrefix", "sweep-");
 	size_t n;
 
-	if (tp_sts_assume_role(base, &cr, arn, "faults-test", NULL, 0) < 0)
-		fail_msg("assume role in %s: %s", account, tp_error_last()->msg);
-	o.region = "us-east-1";
-	o.endpoint_url = tp_local_endpoint(moto);
-	o.creds = tp_creds_static(cr.access_key_id, cr.secret_access_key, cr.session_token);
-	assert_int_equal(tp_aws_client_new(&c, &o), 0);
 	assert_int_equal(tp_aws_json(c, &out, "sqs", NULL, "ListQueues", req), 0);
 	n = json_array_size(json_object_get(out, "QueueUrls"));
 	json_decref(out);
 	json_decref(req);
-	tp_creds_release(&cr);
 	tp_aws_client_free(c);
-	tp_aws_client_free(base);
-	free(arn);
 	return n;
 }
 

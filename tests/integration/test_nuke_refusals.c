@@ -19,7 +19,6 @@
 #include "aws/client.h"
 #include "aws/error.h"
 #include "aws/local.h"
-#include "aws/sts.h"
 #include "aws/util.h"
 #include "tests/support/moto.h"
 #include "tests/support/testutil.h"
@@ -31,40 +30,11 @@ static tp_local *moto;
 static const char *mgmt, *m1, *m2;
 static char *dir;
 
-/* A client in `account` through AssumeRole of the access role; creds (may be NULL) get its keys. */
-static tp_aws_client *client_in(const char *account, tp_creds *keep)
-{
-	tp_aws_client *base = tp_test_moto_client(moto, 3), *c = NULL;
-	tp_aws_client_opts o = TP_AWS_CLIENT_OPTS_INIT;
-	tp_creds cr = TP_CREDS_INIT;
-	char *arn = tp_xasprintf("arn:aws:iam::%s:role/%s", account, ROLE);
-
-	if (tp_sts_assume_role(base, &cr, arn, "refusal-test", NULL, 0) < 0)
-		fail_msg("assume role in %s: %s", account, tp_error_last()->msg);
-	o.region = "us-east-1";
-	o.endpoint_url = tp_local_endpoint(moto);
-	o.creds = tp_creds_static(cr.access_key_id, cr.secret_access_key, cr.session_token);
-	assert_int_equal(tp_aws_client_new(&c, &o), 0);
-	if (keep)
-		tp_creds_copy(keep, &cr);
-	tp_creds_release(&cr);
-	tp_aws_client_free(base);
-	free(arn);
-	return c;
-}
-
+/* Create the marker queue in `account` (create), or fail the test when it is gone. */
 static void marker(const char *account, int create)
 {
-	tp_aws_client *c = client_in(account, NULL);
-	json_t *req = json_pack("{s:s}", "QueueName", "tidepool-marker"), *resp = NULL;
-	int rc;
-
-	rc = tp_aws_json(c, &resp, "sqs", NULL, create ? "CreateQueue" : "GetQueueUrl", req);
-	if (rc < 0)
-		fail_msg("marker queue in %s: %s", account, tp_error_last()->msg);
-	json_decref(resp);
-	json_decref(req);
-	tp_aws_client_free(c);
+	if (!tp_test_marker_queue(moto, account, create))
+		fail_msg("the marker queue in %s was deleted", account);
 }
 
 static int setup(void **state)
@@ -82,7 +52,7 @@ static int setup(void **state)
 	marker(mgmt, 1);
 	marker(m1, 1);
 	marker(m2, 1);
-	c = client_in(m1, NULL);         /* m1's alias says production */
+	c = tp_test_moto_client_in(moto, m1, "refusal-test", NULL);   /* m1's alias says production */
 	tp_params_add(&p, "AccountAlias", "shop-prod-eu");
 	assert_int_equal(tp_aws_query(c, &doc, "iam", NULL, "CreateAccountAlias", &p), 0);
 	xmlFreeDoc(doc);
@@ -176,7 +146,7 @@ static void test_nuke_refusals__each_with_its_message_and_status(void **state)
 	expect(nuke(pool, m1, UNREACHABLE, NULL, 0), 2,
 	       "--no-dry-run needs --yes when stdin is not a terminal", "no --yes");
 	/* the management account, asked by a member (so not the caller's own) */
-	c = client_in(m2, &as_m2);
+	c = tp_test_moto_client_in(moto, m2, "refusal-test", &as_m2);
 	tp_aws_client_free(c);
 	snprintf(pool, sizeof(pool), "  accounts: [\"%s\"]\n", mgmt);
 	expect(nuke(pool, mgmt, NULL, &as_m2, 1), 2,

@@ -19,7 +19,6 @@
 #include "aws/client.h"
 #include "aws/error.h"
 #include "aws/local.h"
-#include "aws/sts.h"
 #include "aws/util.h"
 #include "tests/support/moto.h"
 #include "tests/support/testutil.h"
@@ -30,26 +29,6 @@
 static tp_local *moto;
 static char *dir;
 static const char *ids[N];
-
-static tp_aws_client *client_in(const char *account)
-{
-	tp_aws_client *base = tp_test_moto_client(moto, 3), *c = NULL;
-	tp_aws_client_opts o = TP_AWS_CLIENT_OPTS_INIT;
-	tp_creds cr = TP_CREDS_INIT;
-	char *arn = tp_xasprintf("arn:aws:iam::%s:role/%s", account, ROLE);
-
-	if (tp_sts_assume_role(base, &cr, arn, "sweep-test", NULL, 0) < 0)
-		fail_msg("assume role in %s: %s", account, tp_error_last()->msg);
-	o.region = "us-east-1";
-	o.endpoint_url = tp_local_endpoint(moto);
-	o.max_attempts = 3;
-	o.creds = tp_creds_static(cr.access_key_id, cr.secret_access_key, cr.session_token);
-	assert_int_equal(tp_aws_client_new(&c, &o), 0);
-	tp_creds_release(&cr);
-	tp_aws_client_free(base);
-	free(arn);
-	return c;
-}
 
 static void s3(tp_aws_client *c, const char *method, const char *bucket, const char *path,
 	       const char *body)
@@ -71,7 +50,7 @@ static void s3(tp_aws_client *c, const char *method, const char *bucket, const c
 /* Two queues and a bucket with five objects. */
 static void fill(const char *account)
 {
-	tp_aws_client *c = client_in(account);
+	tp_aws_client *c = tp_test_moto_client_in(moto, account, "sweep-test", NULL);
 	char name[64], key[32];
 	json_t *resp = NULL, *req;
 	int i;
@@ -95,7 +74,7 @@ static void fill(const char *account)
 /* Queues + buckets left in the account. */
 static size_t left_in(const char *account)
 {
-	tp_aws_client *c = client_in(account);
+	tp_aws_client *c = tp_test_moto_client_in(moto, account, "sweep-test", NULL);
 	tp_rest_request rq = { 0 };
 	tp_rest_response resp = TP_REST_RESPONSE_INIT;
 	json_t *out = NULL;
