@@ -66,21 +66,6 @@ int tp_pool_test_cli(char **out, char **err, char *const env[], const char *dir,
 	return rc;
 }
 
-void tp_pool_test_apply_env(char *const env[])
-{
-	size_t i;
-
-	for (i = 0; env && env[i]; i++) {
-		const char *eq = strchr(env[i], '=');
-		char *name = eq ? tp_xstrndup(env[i], (size_t)(eq - env[i])) : NULL;
-		if (name && eq[1])
-			setenv(name, eq + 1, 1);
-		else if (name)
-			unsetenv(name);
-		free(name);
-	}
-}
-
 pid_t tp_pool_test_exec(char *const argv[], char *const env[], const char *out_path,
 			const char *err_path)
 {
@@ -91,7 +76,7 @@ pid_t tp_pool_test_exec(char *const argv[], char *const env[], const char *out_p
 	dup2(open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600), 1);
 	dup2(open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600), 2);
 	dup2(open("/dev/null", O_RDONLY), 0);
-	tp_pool_test_apply_env(env);
+	tp_test_apply_env(env);
 	execv(argv[0], argv);
 	_exit(127);
 }

@@ -26,9 +26,6 @@ char *tp_pool_test_project(const char *tag, const char *yaml);
 int tp_pool_test_cli(char **out, char **err, char *const env[], const char *dir, ...)
 	__attribute__((sentinel));
 
-/* setenv each "NAME=value" of `env`; "NAME=" unsets NAME (as tp_test_run). */
-void tp_pool_test_apply_env(char *const env[]);
-
 /* fork + exec argv[0] (a path) with `env` applied and stdout/stderr into files; returns the pid. */
 pid_t tp_pool_test_exec(char *const argv[], char *const env[], const char *out_path,
 			const char *err_path);

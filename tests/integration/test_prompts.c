@@ -30,6 +30,7 @@
 #include "aws/error.h"
 #include "aws/local.h"
 #include "aws/util.h"
+#include "tests/integration/test_run_support.h"
 #include "tests/support/moto.h"
 #include "tests/support/testutil.h"
 
@@ -72,7 +73,13 @@ static pty_result on_terminal(const char *const *args, const char *prompt, const
 	pty_result r = { -1, NULL };
 	int64_t until = tp_now_ms() + WAIT_MS;
 	int fd, st, asked = prompt == NULL;
-	pid_t pid = forkpty(&fd, NULL, NULL, NULL);
+	char *env[9] = { NULL };
+	pid_t pid;
+
+	run_env_moto(env, moto);
+	env[6] = tp_xstrdup("AWS_CONFIG_FILE=/nonexistent/tidepool-test");
+	env[7] = tp_xstrdup("AWS_SHARED_CREDENTIALS_FILE=/nonexistent/tidepool-test");
+	pid = forkpty(&fd, NULL, NULL, NULL);
 
 	if (pid < 0)
 		fail_msg("forkpty: %s", strerror(errno));
@@ -82,14 +89,7 @@ static pty_result on_terminal(const char *const *args, const char *prompt, const
 
 		for (i = 0; args[i] && i < 14; i++)
 			argv[i + 1] = args[i];
-		setenv("AWS_ENDPOINT_URL", tp_local_endpoint(moto), 1);
-		setenv("AWS_ACCESS_KEY_ID", tp_local_access_key(moto), 1);
-		setenv("AWS_SECRET_ACCESS_KEY", tp_local_secret_key(moto), 1);
-		setenv("AWS_REGION", "us-east-1", 1);
-		setenv("AWS_CONFIG_FILE", "/nonexistent/tidepool-test", 1);
-		setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/tidepool-test", 1);
-		unsetenv("AWS_SESSION_TOKEN");
-		unsetenv("AWS_PROFILE");
+		tp_test_apply_env(env);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
@@ -109,6 +109,7 @@ static pty_result on_terminal(const char *const *args, const char *prompt, const
 			 asked ? "answered" : "no prompt", tp_buf_cstr(&b));
 	}
 	close(fd);
+	run_env_free(env);
 	if (waitpid(pid, &st, 0) != pid)
 		fail_msg("waitpid: %s", strerror(errno));
 	r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);

@@ -40,20 +40,11 @@ static inline pid_t run_bg(char *const argv[], char *const env_add[], const char
 		int in = open("/dev/null", O_RDONLY);
 		int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		size_t i;
 
 		dup2(in, 0);
 		dup2(out, 1);
 		dup2(err, 2);
-		for (i = 0; env_add && env_add[i]; i++) {
-			const char *eq = strchr(env_add[i], '=');
-			char *name = tp_xstrndup(env_add[i], (size_t)(eq - env_add[i]));
-			if (eq[1])
-				setenv(name, eq + 1, 1);
-			else
-				unsetenv(name);
-			free(name);
-		}
+		tp_test_apply_env(env_add);
 		execvp(argv[0], argv);
 		_exit(127);
 	}

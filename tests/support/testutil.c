@@ -86,7 +86,7 @@ const char *tp_test_tidepool_bin(void)
 	return path;
 }
 
-static void apply_env(char *const envp_add[])
+void tp_test_apply_env(char *const envp_add[])
 {
 	size_t i;
 
@@ -154,7 +154,7 @@ int tp_test_run(char *const argv[], char *const envp_add[], char **out, char **e
 		dup2(devnull, 0);
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
-		apply_env(envp_add);
+		tp_test_apply_env(envp_add);
 		execvp(argv[0], argv);
 		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);

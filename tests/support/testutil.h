@@ -22,6 +22,9 @@ char *tp_test_source_path(const char *rel);
 /* Path of the tidepool binary ($TIDEPOOL, or build dir's tidepool). */
 const char *tp_test_tidepool_bin(void);
 
+/* setenv each "NAME=value" of envp_add (NULL-terminated); "NAME=" unsets NAME. */
+void tp_test_apply_env(char *const envp_add[]);
+
 /*
  * Run argv (argv[0] resolved through PATH) with `envp` additions
  * ("NAME=value", NULL-terminated; "NAME=" with nothing after unsets NAME) and
