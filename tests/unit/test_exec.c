@@ -290,14 +290,17 @@ static void test_exec__escaped_orphan_killed(void **state)
 
 /* In a forked child, a runner with a guard: runs `cmd` through the executor
  * and, when `unlisted` is given, that command in a group of its own that the
- * executor (and so the guard) never hears of; then loops until killed. */
+ * executor (and so the guard) never hears of; writes the suite's pid to
+ * `ready` once tp_exec_start returned (so the guard has been told of its
+ * group); then loops until killed. */
 static __attribute__((noreturn)) void guarded_runner(fixture *f, const char *marker, char **env,
-						     char *cmd, char *unlisted)
+						     char *cmd, char *unlisted, int ready)
 {
 	tp_exec_opts o = TP_EXEC_OPTS_INIT;
 	tp_exec_spec s = TP_EXEC_SPEC_INIT;
 	tp_loop *loop = NULL;
 	tp_exec *x = NULL;
+	int pid = 0;
 
 	tp_loop_new(&loop);
 	o.loop = loop;
@@ -310,33 +313,57 @@ static __attribute__((noreturn)) void guarded_runner(fixture *f, const char *mar
 	s.command = cmd;
 	s.envp = env;
 	s.log_path = tp_xasprintf("%s/g.log", f->dir);
-	if (tp_exec_start(x, &s, NULL) < 0)
+	if (tp_exec_start(x, &s, &pid) < 0)
 		_exit(3);
 	if (unlisted && fork() == 0) {
 		setpgid(0, 0);
 		execle("/bin/sh", "sh", "-c", unlisted, (char *)NULL, env);
 		_exit(127);
 	}
+	if (write(ready, &pid, sizeof(pid)) != (ssize_t)sizeof(pid))
+		_exit(4);
 	for (;;)
 		tp_loop_run_once(loop, 1000);
 }
 
-/* The runner dies by SIGKILL: the guard ends its suites' groups. */
+/* Fork a guarded_runner; returns its pid and sets *suite to the pid (and
+ * group) of the suite it started, once the runner has told its guard. */
+static pid_t fork_guarded_runner(fixture *f, const char *marker, char **env, char *cmd,
+				 char *unlisted, pid_t *suite)
+{
+	int fds[2], pid = 0;
+	pid_t runner;
+
+	assert_int_equal(pipe(fds), 0);
+	runner = fork();
+	assert_true(runner >= 0);
+	if (runner == 0) {
+		close(fds[0]);
+		guarded_runner(f, marker, env, cmd, unlisted, fds[1]);
+	}
+	close(fds[1]);
+	if (read(fds[0], &pid, sizeof(pid)) != (ssize_t)sizeof(pid))
+		fail_msg("the guarded runner ended before it started its suite");
+	close(fds[0]);
+	*suite = (pid_t)pid;
+	return runner;
+}
+
+/* The runner dies by SIGKILL: the guard ends its suites' groups. Without a
+ * run marker only the list can find them, so the runner is killed after it
+ * told the guard (a real run always has a marker, which also finds a group
+ * not yet listed: the next test). */
 static void test_exec__guard_after_sigkill(void **state)
 {
 	fixture *f = *state;
 	char *pidfile = tp_xasprintf("%s/guarded.pid", f->dir);
+	char *env[] = { "PATH=/usr/bin:/bin", NULL };
 	pid_t runner, group;
 	int status;
 
-	runner = fork();
-	assert_true(runner >= 0);
-	if (runner == 0) {
-		char *env[] = { "PATH=/usr/bin:/bin", NULL };
-
-		guarded_runner(f, NULL, env, tp_xasprintf("echo $$ > %s; sleep 300", pidfile), NULL);
-	}
-	group = read_pid(pidfile, 5000);
+	runner = fork_guarded_runner(f, NULL, env,
+				     tp_xasprintf("echo $$ > %s; sleep 300", pidfile), NULL, &group);
+	assert_int_equal(read_pid(pidfile, 5000), group);
 	assert_int_equal(kill(-group, 0), 0);
 	kill(runner, SIGKILL);
 	assert_int_equal(waitpid(runner, &status, 0), runner);
@@ -368,20 +395,17 @@ static void test_exec__guard_finds_the_unlisted_by_marker(void **state)
 	char *escaped = tp_xasprintf("%s/escaped.pid", f->dir);
 	char *listed = tp_xasprintf("%s/listed.pid", f->dir);
 	char *marker = tp_xasprintf("TIDEPOOL_RUN_ID=guard-%d", (int)getpid());
-	pid_t runner, pids[3];
+	char *env[] = { "PATH=/usr/bin:/bin", marker, NULL };
+	pid_t runner, pids[3], suite;
 	int status, i;
 
-	runner = fork();
-	assert_true(runner >= 0);
-	if (runner == 0) {
-		char *env[] = { "PATH=/usr/bin:/bin", marker, NULL };
-
-		guarded_runner(f, marker, env,
-			       tp_xasprintf("setsid sleep 300 & echo $! > %s; echo $$ > %s; exec sleep 300",
-					    escaped, listed),
-			       tp_xasprintf("echo $$ > %s; exec sleep 300", unlisted));
-	}
+	runner = fork_guarded_runner(
+		f, marker, env,
+		tp_xasprintf("setsid sleep 300 & echo $! > %s; echo $$ > %s; exec sleep 300", escaped,
+			     listed),
+		tp_xasprintf("echo $$ > %s; exec sleep 300", unlisted), &suite);
 	pids[0] = read_pid(listed, 5000);
+	assert_int_equal(pids[0], suite);
 	pids[1] = read_pid(escaped, 5000);
 	pids[2] = read_pid(unlisted, 5000);
 	for (i = 0; i < 3; i++)
