@@ -358,16 +358,17 @@ static void test_exec__guard_after_sigkill(void **state)
 	fixture *f = *state;
 	char *pidfile = tp_xasprintf("%s/guarded.pid", f->dir);
 	char *env[] = { "PATH=/usr/bin:/bin", NULL };
+	char *cmd = tp_xasprintf("echo $$ > %s; sleep 300", pidfile);
 	pid_t runner, group;
 	int status;
 
-	runner = fork_guarded_runner(f, NULL, env,
-				     tp_xasprintf("echo $$ > %s; sleep 300", pidfile), NULL, &group);
+	runner = fork_guarded_runner(f, NULL, env, cmd, NULL, &group);
 	assert_int_equal(read_pid(pidfile, 5000), group);
 	assert_int_equal(kill(-group, 0), 0);
 	kill(runner, SIGKILL);
 	assert_int_equal(waitpid(runner, &status, 0), runner);
 	assert_group_gone(group, 5000);
+	free(cmd);
 	free(pidfile);
 }
 
@@ -396,14 +397,13 @@ static void test_exec__guard_finds_the_unlisted_by_marker(void **state)
 	char *listed = tp_xasprintf("%s/listed.pid", f->dir);
 	char *marker = tp_xasprintf("TIDEPOOL_RUN_ID=guard-%d", (int)getpid());
 	char *env[] = { "PATH=/usr/bin:/bin", marker, NULL };
+	char *cmd = tp_xasprintf("setsid sleep 300 & echo $! > %s; echo $$ > %s; exec sleep 300",
+				 escaped, listed);
+	char *other = tp_xasprintf("echo $$ > %s; exec sleep 300", unlisted);
 	pid_t runner, pids[3], suite;
 	int status, i;
 
-	runner = fork_guarded_runner(
-		f, marker, env,
-		tp_xasprintf("setsid sleep 300 & echo $! > %s; echo $$ > %s; exec sleep 300", escaped,
-			     listed),
-		tp_xasprintf("echo $$ > %s; exec sleep 300", unlisted), &suite);
+	runner = fork_guarded_runner(f, marker, env, cmd, other, &suite);
 	pids[0] = read_pid(listed, 5000);
 	assert_int_equal(pids[0], suite);
 	pids[1] = read_pid(escaped, 5000);
@@ -414,6 +414,8 @@ static void test_exec__guard_finds_the_unlisted_by_marker(void **state)
 	assert_int_equal(waitpid(runner, &status, 0), runner);
 	for (i = 0; i < 3; i++)
 		assert_pid_gone(pids[i], 5000);
+	free(cmd);
+	free(other);
 	free(unlisted);
 	free(escaped);
 	free(listed);
