@@ -22,7 +22,12 @@ else
 fi
 input=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
 if [ -n "$input" ] && [ -f "$input" ]; then
-	echo "the input, base64 (replay: base64 -d > FILE; $binary FILE):" >&2
-	base64 -w 76 "$input" | head -n 100 >&2
+	# Capped at 100 lines of 76 (5,700 bytes) by cutting the input, not the
+	# output: head closing a pipe base64 still writes to is SIGPIPE, which
+	# pipefail would make this script's (and its caller's) exit status.
+	size=$(stat -c %s "$input")
+	echo "the input, base64$([ "$size" -gt 5700 ] && echo ", its first 5700 of $size bytes")" \
+	     "(replay: base64 -d > FILE; $binary FILE):" >&2
+	head -c 5700 "$input" | base64 -w 76 >&2
 	echo "$input"
 fi
